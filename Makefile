@@ -1,0 +1,67 @@
+# reap: build/reap.so, its tests, the demo and the benchmarks.
+# `make` builds the library; `make test` runs the whole suite; `make demo` and `make bench` are
+# defined in demo/demo.mk and tests/bench/bench.mk.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    := build
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+CFLAGS   ?= -O2 -g
+ARCH     := $(shell $(CC) -dumpmachine | cut -d- -f1)
+
+SHIM_SRC := $(wildcard shim/*.c)
+SHIM_ASM := $(wildcard shim/*-$(ARCH).S)
+SHIM_HDR := $(wildcard shim/*.h)
+SHIM_MAP := $(wildcard shim/versions-$(ARCH).map)
+SHIM_OBJ := $(SHIM_SRC:shim/%.c=$(BUILD)/shim/%.o) $(SHIM_ASM:shim/%.S=$(BUILD)/shim/%.o)
+SHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARNINGS) $(CFLAGS) $(SHIM_EXTRA_CFLAGS)
+SHIM_LDFLAGS := -shared -Wl,-z,now -Wl,-z,defs $(SHIM_MAP:%=-Wl,--version-script=%)
+
+TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -O1 -g
+SCENARIO_SRC := $(wildcard tests/scenarios/*.c)
+SCENARIO_LIB := $(wildcard tests/scenarios/lib/*.c)
+SCENARIOS := $(SCENARIO_SRC:tests/scenarios/%.c=$(BUILD)/scenarios/%)
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_LIB := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+
+.PHONY: all install test test-deps check-root clean
+all: $(BUILD)/reap.so
+
+$(BUILD)/shim/%.o: shim/%.c $(SHIM_HDR) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+
+$(BUILD)/shim/%.o: shim/%.S Makefile
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+
+$(BUILD)/reap.so: $(SHIM_OBJ) $(SHIM_MAP)
+	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJ) -o $@ -ldl
+
+install: $(BUILD)/reap.so
+	install -D -m 0755 $(BUILD)/reap.so $(DESTDIR)$(PREFIX)/lib/reap.so
+
+$(BUILD)/scenarios/%: tests/scenarios/%.c $(SCENARIO_LIB) $(wildcard tests/scenarios/lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itests/scenarios/lib $< $(SCENARIO_LIB) -o $@ -lpthread -lutil
+
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itests $< $(TEST_LIB) -o $@ -lcriterion
+
+# Everything the tests need from Debian's packages; a fresh machine gets it here.
+test-deps:
+	@tests/install-deps.sh
+
+# The whole suite: every Criterion binary, each scenario run as PID 1 of a fresh PID namespace.
+test: test-deps all $(SCENARIOS) $(TESTS)
+	@tests/run-tests.sh $(TESTS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include demo/demo.mk
+-include tests/bench/bench.mk

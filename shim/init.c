@@ -1,0 +1,68 @@
+/* init.c: owns the decision, once per process image, whether the shim acts (active.h), and the
+ * start-up of everything else in that order: bind libc, read the configuration, record the
+ * children the image already has as its own, then put the signal handlers in place.
+ *
+ * Active: PID 1 (unless REAP_MODE=off), or any process with REAP_MODE=subreaper, which then
+ * becomes a child subreaper. The opt-in is pinned to that process by rewriting the variable to
+ * "subreaper:PID", so that it survives the process's own exec but does not reach its descendants,
+ * which LD_PRELOAD does reach. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "active.h"
+#include "children.h"
+#include "config.h"
+#include "log.h"
+#include "real.h"
+#include "registry.h"
+#include "sigchld.h"
+#include "spawn.h"
+#include "terminate.h"
+
+pid_t active_pid;
+
+static bool become_subreaper(pid_t self)
+{
+	struct log_line value;
+
+	if (config.mode != MODE_SUBREAPER || (config.subreaper_pid != 0 && config.subreaper_pid != self)) {
+		return false;
+	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+		log_verbose2("cannot become a child subreaper; staying inert", "");
+		return false;
+	}
+	log_begin(&value);
+	value.len = 0;
+	log_str(&value, "subreaper:");
+	log_int(&value, self);
+	value.text[value.len] = '\0';
+	setenv("REAP_MODE", value.text, 1);
+	return true;
+}
+
+static void adopt(pid_t pid, void *ctx)
+{
+	(void)ctx;
+	registry_adopt(pid);
+}
+
+__attribute__((constructor)) static void reap_start(void)
+{
+	pid_t self = getpid();
+
+	real_bind();
+	config_load();
+	pthread_atfork(NULL, NULL, spawn_reset_in_child);
+	if (config.mode == MODE_OFF || (self != 1 && !become_subreaper(self))) {
+		return;
+	}
+	/* Children inherited across exec stay the program's (a re-exec'ing master keeps its workers). */
+	children_foreach(adopt, NULL);
+	__atomic_store_n(&active_pid, self, __ATOMIC_RELEASE);
+	sigchld_init();
+	terminate_init();
+	log_debug2("active in this process", "");
+}

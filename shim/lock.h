@@ -1,0 +1,29 @@
+/* lock.h: the one kind of lock the shim uses. Its holder blocks every signal first, so a signal
+ * handler (the shim's or the program's, calling an interposed function) can never interrupt the
+ * holder on its own thread, and another thread only ever waits for a short critical section that
+ * is sure to end: safe to take from a signal handler and from a fork child (which never inherits a
+ * held lock it could need: only the forking thread exists there, and it held none). */
+#ifndef REAP_LOCK_H
+#define REAP_LOCK_H
+
+#include <sched.h>
+#include <signal.h>
+
+static inline void lock_take(int *lock, sigset_t *saved_mask)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, saved_mask);
+	while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE) != 0) {
+		sched_yield();
+	}
+}
+
+static inline void lock_give(int *lock, const sigset_t *saved_mask)
+{
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+	sigprocmask(SIG_SETMASK, saved_mask, NULL);
+}
+
+#endif

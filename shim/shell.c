@@ -1,0 +1,315 @@
+/* shell.c: owns system, popen, pclose and wordexp in an active process.
+ *
+ * glibc's versions create their children with internal calls the shim cannot interpose and wait
+ * for them the same way, so a child of theirs would look foreign and be reaped behind their back
+ * (system() and pclose() would then fail with ECHILD). system and popen are therefore done here,
+ * with the same contract as glibc 2.36 (same argv, signal handling and error codes) and children
+ * the registry knows; wordexp stays glibc's, inside an "opaque window" during which no unknown
+ * child is reaped. An inert process uses libc's own functions throughout. */
+#include "shell.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "active.h"
+#include "real.h"
+#include "registry.h"
+#include "sigchld.h"
+#include "signals.h"
+#include "spawn.h"
+
+#define SHELL_PATH "/bin/sh"
+
+extern char **environ;
+
+/* --- system -------------------------------------------------------------------------------- */
+
+/* SIGINT and SIGQUIT stay ignored while any thread is inside system(). */
+static pthread_mutex_t system_lock = PTHREAD_MUTEX_INITIALIZER;
+static int system_callers;
+static struct sigaction saved_int, saved_quit;
+
+static void ignore_interrupts(void)
+{
+	struct sigaction ignore;
+
+	memset(&ignore, 0, sizeof(ignore));
+	ignore.sa_handler = SIG_IGN;
+	pthread_mutex_lock(&system_lock);
+	if (system_callers++ == 0) {
+		signals_action(SIGINT, &ignore, &saved_int);
+		signals_action(SIGQUIT, &ignore, &saved_quit);
+	}
+	pthread_mutex_unlock(&system_lock);
+}
+
+static void restore_interrupts(void)
+{
+	pthread_mutex_lock(&system_lock);
+	if (--system_callers == 0) {
+		signals_action(SIGINT, &saved_int, NULL);
+		signals_action(SIGQUIT, &saved_quit, NULL);
+	}
+	pthread_mutex_unlock(&system_lock);
+}
+
+static pid_t spawn_shell(const char *command, const posix_spawn_file_actions_t *actions,
+			 const posix_spawnattr_t *attr, int *rc)
+{
+	char *argv[] = {"sh", "-c", (char *)command, NULL};
+	pid_t pid = 0;
+
+	registry_birth_begin();
+	*rc = real()->posix_spawn(&pid, SHELL_PATH, actions, attr, argv, environ);
+	spawn_birth_end(*rc == 0 ? pid : 0);
+	return *rc == 0 ? pid : -1;
+}
+
+static pid_t wait_for(pid_t pid, int *status)
+{
+	pid_t r;
+
+	do {
+		r = real()->wait4(pid, status, 0, NULL);
+	} while (r < 0 && errno == EINTR);
+	registry_forget(pid);
+	return r;
+}
+
+struct system_call {
+	pid_t pid;
+	sigset_t mask;
+};
+
+/* Cancellation of the waiting thread: the child must not outlive the call. */
+static void cancel_system(void *arg)
+{
+	struct system_call *call = arg;
+	int status;
+
+	kill(call->pid, SIGKILL);
+	wait_for(call->pid, &status);
+	restore_interrupts();
+	sigprocmask(SIG_SETMASK, &call->mask, NULL);
+}
+
+static int run_system(const char *command)
+{
+	struct system_call call;
+	posix_spawnattr_t attr;
+	sigset_t chld, defaults;
+	int status = 0, rc;
+
+	ignore_interrupts();
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &call.mask);
+
+	sigemptyset(&defaults);
+	if (saved_int.sa_handler != SIG_IGN) {
+		sigaddset(&defaults, SIGINT);
+	}
+	if (saved_quit.sa_handler != SIG_IGN) {
+		sigaddset(&defaults, SIGQUIT);
+	}
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setsigmask(&attr, &call.mask);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	call.pid = spawn_shell(command, NULL, &attr, &rc);
+	posix_spawnattr_destroy(&attr);
+
+	if (rc == 0) {
+		pthread_cleanup_push(cancel_system, &call);
+		if (wait_for(call.pid, &status) != call.pid) {
+			status = -1;
+		}
+		pthread_cleanup_pop(0);
+	} else {
+		status = 127 << 8; /* what the shell reports for a command it cannot run */
+	}
+	restore_interrupts();
+	sigprocmask(SIG_SETMASK, &call.mask, NULL);
+	if (rc != 0) {
+		errno = rc;
+	}
+	return status;
+}
+
+REAP_EXPORT int system(const char *command)
+{
+	if (!reap_active()) {
+		return real()->system(command);
+	}
+	if (command == NULL) {
+		return run_system("exit 0") == 0;
+	}
+	return run_system(command);
+}
+
+/* --- popen and pclose ------------------------------------------------------------------------ */
+
+struct pipe_stream {
+	FILE *file;
+	pid_t pid;
+	struct pipe_stream *next;
+};
+
+static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pipe_stream *streams;
+
+static bool parse_mode(const char *mode, bool *reading, bool *cloexec)
+{
+	bool r = false, w = false;
+
+	*cloexec = false;
+	for (const char *p = mode; *p != '\0'; p++) {
+		switch (*p) {
+		case 'r':
+			r = true;
+			break;
+		case 'w':
+			w = true;
+			break;
+		case 'e':
+			*cloexec = true;
+			break;
+		default:
+			return false;
+		}
+	}
+	*reading = r;
+	return r != w;
+}
+
+/* POSIX: streams from earlier popen calls still open in the parent are closed in the new child. */
+static void close_other_streams(posix_spawn_file_actions_t *actions, int keep)
+{
+	for (struct pipe_stream *s = streams; s != NULL; s = s->next) {
+		int fd = fileno(s->file);
+		if (fd >= 0 && fd != keep) {
+			posix_spawn_file_actions_addclose(actions, fd);
+		}
+	}
+}
+
+static FILE *open_stream(const char *command, bool reading, bool cloexec)
+{
+	posix_spawn_file_actions_t actions;
+	struct pipe_stream *stream;
+	int fds[2], rc;
+	int target = reading ? STDOUT_FILENO : STDIN_FILENO;
+
+	stream = malloc(sizeof(*stream));
+	if (stream == NULL) {
+		return NULL;
+	}
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		free(stream);
+		return NULL;
+	}
+	int ours = reading ? fds[0] : fds[1];
+	int theirs = reading ? fds[1] : fds[0];
+
+	posix_spawn_file_actions_init(&actions);
+	/* dup2 onto the same descriptor also clears its close-on-exec flag. */
+	posix_spawn_file_actions_adddup2(&actions, theirs, target);
+	pthread_mutex_lock(&streams_lock);
+	close_other_streams(&actions, target);
+	stream->pid = spawn_shell(command, &actions, NULL, &rc);
+	posix_spawn_file_actions_destroy(&actions);
+	close(theirs);
+	if (rc == 0 && (cloexec || fcntl(ours, F_SETFD, 0) == 0)) {
+		stream->file = fdopen(ours, reading ? "r" : "w");
+	} else {
+		stream->file = NULL;
+	}
+	if (stream->file != NULL) {
+		stream->next = streams;
+		streams = stream;
+	}
+	pthread_mutex_unlock(&streams_lock);
+	if (stream->file == NULL) {
+		int saved_errno = rc != 0 ? rc : errno;
+		int status;
+
+		close(ours);
+		if (rc == 0) {
+			wait_for(stream->pid, &status);
+		}
+		free(stream);
+		errno = saved_errno;
+		return NULL;
+	}
+	return stream->file;
+}
+
+REAP_EXPORT FILE *popen(const char *command, const char *mode)
+{
+	bool reading, cloexec;
+
+	if (!reap_active()) {
+		return real()->popen(command, mode);
+	}
+	if (!parse_mode(mode, &reading, &cloexec)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return open_stream(command, reading, cloexec);
+}
+
+REAP_EXPORT int pclose(FILE *file)
+{
+	struct pipe_stream **link, *stream = NULL;
+	int status;
+
+	pthread_mutex_lock(&streams_lock);
+	for (link = &streams; *link != NULL; link = &(*link)->next) {
+		if ((*link)->file == file) {
+			stream = *link;
+			*link = stream->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&streams_lock);
+	if (stream == NULL) {
+		return real()->pclose(file); /* opened before the shim was active */
+	}
+	fclose(file);
+	if (wait_for(stream->pid, &status) < 0) {
+		status = -1;
+	}
+	free(stream);
+	return status;
+}
+
+/* --- wordexp ------------------------------------------------------------------------------- */
+
+REAP_EXPORT int wordexp(const char *words, wordexp_t *result, int flags)
+{
+	int rc;
+
+	if (!reap_active()) {
+		return real()->wordexp(words, result, flags);
+	}
+	registry_opaque_begin();
+	rc = real()->wordexp(words, result, flags);
+	if (registry_opaque_end()) {
+		sigchld_resume();
+	}
+	return rc;
+}
+
+void shell_reset_in_child(void)
+{
+	static const pthread_mutex_t unlocked = PTHREAD_MUTEX_INITIALIZER;
+
+	memcpy(&system_lock, &unlocked, sizeof(unlocked));
+	memcpy(&streams_lock, &unlocked, sizeof(unlocked));
+}

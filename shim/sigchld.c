@@ -1,0 +1,183 @@
+/* sigchld.c: owns the shim's SIGCHLD handler (see sigchld.h).
+ *
+ * One SIGCHLD reports one child, and signals that arrive while one is pending are merged. So the
+ * handler classifies the child it is told about, sweeps for every other foreign zombie (reaper.c),
+ * and hands the program's disposition the report of its own child, plus the report of an own
+ * zombie whose signal was merged away, each once. A child whose origin cannot be decided yet (a
+ * fork has returned in the kernel but the pid is not recorded) is parked and replayed when the
+ * birth ends, through a SIGCHLD the shim queues to itself. */
+#include "sigchld.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "active.h"
+#include "reaper.h"
+#include "registry.h"
+#include "signals.h"
+
+#define PARKED_SLOTS 8
+enum { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_TAKING };
+
+struct parked {
+	int state;
+	siginfo_t info;
+};
+
+static struct parked parked[PARKED_SLOTS];
+static int resweep_due;
+static const char resweep_token; /* its address marks the SIGCHLD the shim queues to itself */
+
+static __thread unsigned hidden_signals __attribute__((tls_model("initial-exec")));
+
+unsigned sigchld_hidden_count(void)
+{
+	return hidden_signals;
+}
+
+void sigchld_defer_sweep(void)
+{
+	__atomic_store_n(&resweep_due, 1, __ATOMIC_SEQ_CST);
+	/* The birth may have ended between the caller's check and the store above. */
+	if (!registry_undecidable()) {
+		sigchld_resume();
+	}
+}
+
+void sigchld_resume(void)
+{
+	union sigval token = {.sival_ptr = (void *)&resweep_token};
+
+	if (__atomic_exchange_n(&resweep_due, 0, __ATOMIC_SEQ_CST)) {
+		sigqueue(getpid(), SIGCHLD, token);
+	}
+}
+
+/* Without a free slot the report is dropped: the replay's sweep still finds the zombie. */
+static void park(const siginfo_t *info)
+{
+	for (int i = 0; i < PARKED_SLOTS; i++) {
+		int expected = SLOT_FREE;
+		if (__atomic_compare_exchange_n(&parked[i].state, &expected, SLOT_FILLING, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			parked[i].info = *info;
+			__atomic_store_n(&parked[i].state, SLOT_READY, __ATOMIC_RELEASE);
+			break;
+		}
+	}
+	sigchld_defer_sweep();
+}
+
+/* A child event: returns true when it is the program's and belongs in *out. */
+static bool classify(const siginfo_t *info, siginfo_t *out)
+{
+	if (registry_undecidable()) {
+		park(info);
+		return false;
+	}
+	if (registry_is_own(info->si_pid)) {
+		if (info_is_exit(info)) {
+			registry_announce(info->si_pid);
+		}
+		*out = *info;
+		return true;
+	}
+	if (info_is_exit(info)) {
+		reaper_collect(info->si_pid);
+	}
+	return false;
+}
+
+static size_t replay_parked(siginfo_t *out)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < PARKED_SLOTS; i++) {
+		int expected = SLOT_READY;
+		siginfo_t info;
+
+		if (!__atomic_compare_exchange_n(&parked[i].state, &expected, SLOT_TAKING, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED)) {
+			continue;
+		}
+		info = parked[i].info;
+		__atomic_store_n(&parked[i].state, SLOT_FREE, __ATOMIC_RELEASE);
+		if (classify(&info, &out[n])) {
+			n++;
+		}
+	}
+	return n;
+}
+
+static bool is_resweep(const siginfo_t *info)
+{
+	return info->si_code == SI_QUEUE && info->si_pid == getpid() && info->si_value.sival_ptr == &resweep_token;
+}
+
+static void on_sigchld(int sig, siginfo_t *info, void *context)
+{
+	int saved_errno = errno;
+	siginfo_t events[PARKED_SLOTS + 2], own_head;
+	size_t n = 0;
+	pid_t fresh = 0;
+
+	if (!reap_active()) {
+		/* An inert child that inherited the handler: the program's disposition, nothing else. */
+		signals_deliver(sig, info, context);
+		errno = saved_errno;
+		return;
+	}
+	if (is_resweep(info)) {
+		n = replay_parked(events);
+	} else if (info->si_code > 0) {
+		n = classify(info, &events[0]) ? 1 : 0;
+	} else {
+		events[n++] = *info; /* sent by someone with kill(): the program's business */
+	}
+	if (n > 0 && events[n - 1].si_code > 0) {
+		fresh = events[n - 1].si_pid;
+	}
+	if (reaper_on_signal(fresh, &own_head) == SWEEP_OWN_HEAD && registry_announce(own_head.si_pid)) {
+		events[n++] = own_head;
+	}
+	if (n == 0) {
+		hidden_signals++;
+	}
+	errno = saved_errno;
+	for (size_t i = 0; i < n; i++) {
+		signals_deliver(sig, &events[i], context);
+	}
+}
+
+static void sigchld_policy(const struct sigaction *program, struct sigaction *kernel)
+{
+	const int kept = SA_RESTART | SA_ONSTACK | SA_NODEFER | SA_NOCLDSTOP | SA_NOCLDWAIT;
+
+	if (program->sa_handler == SIG_IGN) {
+		*kernel = *program; /* the kernel reaps every child by itself */
+		return;
+	}
+	memset(kernel, 0, sizeof(*kernel));
+	kernel->sa_sigaction = on_sigchld;
+	if (program->sa_handler == SIG_DFL) {
+		/* Never interrupt the program for a signal it would not have seen. */
+		sigemptyset(&kernel->sa_mask);
+		kernel->sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP | (program->sa_flags & SA_NOCLDWAIT);
+	} else {
+		/* The program's own handler runs inside ours, under the mask and flags it asked for. */
+		kernel->sa_mask = program->sa_mask;
+		kernel->sa_flags = SA_SIGINFO | (program->sa_flags & kept);
+	}
+	if (!(program->sa_flags & SA_NOCLDWAIT)) {
+		/* Children reaped by the kernel while it was ignored leave stale entries behind. */
+		registry_prune();
+	}
+}
+
+void sigchld_init(void)
+{
+	signals_claim_handler((void *)on_sigchld);
+	signals_manage(SIGCHLD, sigchld_policy);
+}

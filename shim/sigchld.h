@@ -1,0 +1,18 @@
+/* sigchld.h: the shim's SIGCHLD handler and the policy that puts it in front of the program's own
+ * SIGCHLD disposition. */
+#ifndef REAP_SIGCHLD_H
+#define REAP_SIGCHLD_H
+
+/* At start-up, in an active process. */
+void sigchld_init(void);
+
+/* Async-signal-safe: a sweep met a birth in flight; the end of the birth runs it again. */
+void sigchld_defer_sweep(void);
+/* After a birth or opaque window ended with nothing in flight: runs what was deferred. */
+void sigchld_resume(void);
+
+/* How many SIGCHLDs the handler took on this thread without handing anything to the program: a
+ * wait interrupted by those alone is restarted, since the program would never have seen them. */
+unsigned sigchld_hidden_count(void);
+
+#endif

@@ -1,0 +1,296 @@
+/* signals.c: owns the program's view of the managed signals' dispositions, and every libc entry
+ * point that reads or sets one (sigaction, __sigaction, signal, bsd_signal, ssignal, sysv_signal,
+ * __sysv_signal, sigset, sigignore, siginterrupt: glibc routes none of them through the exported
+ * sigaction, so each is wrapped). Unmanaged signals go straight to libc.
+ *
+ * In the active process the table is the truth and the kernel holds what the signal's policy
+ * derives from it. A child inherits the kernel's actions and a copy of the table but is inert: it
+ * never writes the table (a vfork child shares it with its parent), it sets the kernel's action
+ * verbatim, and it reports the table's entry only while the kernel still holds a shim handler. */
+#include "signals.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "active.h"
+#include "lock.h"
+#include "exports.h"
+#include "real.h"
+
+#define MAX_SHIM_HANDLERS 4
+
+static int lock;
+static struct sigaction program[NSIG];
+static policy_fn *policy[NSIG];
+static void *shim_handlers[MAX_SHIM_HANDLERS];
+static sigset_t interrupting; /* managed signals siginterrupt() asked not to restart */
+
+void signals_claim_handler(void *handler)
+{
+	for (int i = 0; i < MAX_SHIM_HANDLERS; i++) {
+		if (shim_handlers[i] == NULL || shim_handlers[i] == handler) {
+			shim_handlers[i] = handler;
+			return;
+		}
+	}
+}
+
+void signals_manage(int sig, policy_fn *fn)
+{
+	struct sigaction kernel;
+
+	if (policy[sig] != NULL) {
+		return;
+	}
+	real()->sigaction(sig, NULL, &program[sig]);
+	policy[sig] = fn;
+	fn(&program[sig], &kernel);
+	real()->sigaction(sig, &kernel, NULL);
+}
+
+bool signals_managed(int sig)
+{
+	return sig > 0 && sig < NSIG && policy[sig] != NULL;
+}
+
+static bool is_shim_handler(const struct sigaction *act)
+{
+	for (int i = 0; i < MAX_SHIM_HANDLERS; i++) {
+		if (shim_handlers[i] != NULL && (void *)act->sa_sigaction == shim_handlers[i]) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int inert_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction kernel;
+
+	if (old != NULL) {
+		if (real()->sigaction(sig, NULL, &kernel) != 0) {
+			return -1;
+		}
+		if (is_shim_handler(&kernel)) {
+			signals_program_action(sig, &kernel);
+		}
+	}
+	if (act != NULL && real()->sigaction(sig, act, NULL) != 0) {
+		return -1;
+	}
+	if (old != NULL) {
+		*old = kernel;
+	}
+	return 0;
+}
+
+int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction previous, kernel;
+	sigset_t mask;
+	int rc = 0;
+
+	if (!signals_managed(sig)) {
+		return real()->sigaction(sig, act, old);
+	}
+	if (!reap_active()) {
+		return inert_action(sig, act, old);
+	}
+	lock_take(&lock, &mask);
+	previous = program[sig];
+	if (act != NULL) {
+		policy[sig](act, &kernel);
+		rc = real()->sigaction(sig, &kernel, NULL);
+		if (rc == 0) {
+			program[sig] = *act;
+			/* What the kernel would keep of the mask: it can never block these two. */
+			sigdelset(&program[sig].sa_mask, SIGKILL);
+			sigdelset(&program[sig].sa_mask, SIGSTOP);
+		}
+	}
+	lock_give(&lock, &mask);
+	if (rc == 0 && old != NULL) {
+		*old = previous;
+	}
+	return rc;
+}
+
+void signals_program_action(int sig, struct sigaction *out)
+{
+	sigset_t mask;
+
+	lock_take(&lock, &mask);
+	*out = program[sig];
+	lock_give(&lock, &mask);
+}
+
+void signals_reset_default(int sig)
+{
+	struct sigaction dfl;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	if (reap_active()) {
+		signals_action(sig, &dfl, NULL);
+	} else {
+		real()->sigaction(sig, &dfl, NULL);
+	}
+}
+
+void signals_deliver(int sig, siginfo_t *info, void *context)
+{
+	int saved_errno = errno;
+	struct sigaction act;
+
+	signals_program_action(sig, &act);
+	if (act.sa_handler == SIG_DFL || act.sa_handler == SIG_IGN) {
+		return;
+	}
+	if (act.sa_flags & SA_RESETHAND) {
+		signals_reset_default(sig);
+	}
+	errno = saved_errno; /* the program's handler sees the interrupted code's errno */
+	if (act.sa_flags & SA_SIGINFO) {
+		act.sa_sigaction(sig, info, context);
+	} else {
+		act.sa_handler(sig);
+	}
+}
+
+void signals_reset_in_child(void)
+{
+	lock = 0;
+}
+
+/* --- the libc entry points ------------------------------------------------------------------ */
+
+REAP_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return signals_action(sig, act, old);
+}
+
+REAP_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return signals_action(sig, act, old);
+}
+
+/* signal() and friends on a managed signal: the same action glibc would build, through the table. */
+static handler_fn *install_simple(int sig, handler_fn *handler, int flags, bool mask_self)
+{
+	struct sigaction act, old;
+
+	if (handler == SIG_ERR || sig <= 0 || sig >= NSIG) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = handler;
+	sigemptyset(&act.sa_mask);
+	if (mask_self) {
+		sigaddset(&act.sa_mask, sig);
+	}
+	act.sa_flags = flags;
+	if (signals_action(sig, &act, &old) != 0) {
+		return SIG_ERR;
+	}
+	return old.sa_handler;
+}
+
+static handler_fn *bsd_semantics(int sig, handler_fn *handler)
+{
+	return install_simple(sig, handler, sigismember(&interrupting, sig) ? 0 : SA_RESTART, true);
+}
+
+REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
+{
+	return signals_managed(sig) ? bsd_semantics(sig, handler) : real()->signal(sig, handler);
+}
+
+REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
+{
+	return signals_managed(sig) ? bsd_semantics(sig, handler) : real()->bsd_signal(sig, handler);
+}
+
+REAP_EXPORT handler_fn *ssignal(int sig, handler_fn *handler)
+{
+	return signals_managed(sig) ? bsd_semantics(sig, handler) : real()->ssignal(sig, handler);
+}
+
+static handler_fn *sysv_semantics(int sig, handler_fn *handler)
+{
+	if (!signals_managed(sig)) {
+		return real()->sysv_signal(sig, handler);
+	}
+	return install_simple(sig, handler, SA_RESETHAND | SA_NODEFER, false);
+}
+
+REAP_EXPORT handler_fn *sysv_signal(int sig, handler_fn *handler)
+{
+	return sysv_semantics(sig, handler);
+}
+
+REAP_EXPORT handler_fn *__sysv_signal(int sig, handler_fn *handler)
+{
+	return sysv_semantics(sig, handler);
+}
+
+REAP_EXPORT handler_fn *sigset(int sig, handler_fn *disposition)
+{
+	sigset_t one, previous;
+	struct sigaction act, old;
+
+	if (!signals_managed(sig)) {
+		return real()->sigset(sig, disposition);
+	}
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	if (disposition == SIG_HOLD) {
+		if (sigprocmask(SIG_BLOCK, &one, &previous) != 0 || signals_action(sig, NULL, &old) != 0) {
+			return SIG_ERR;
+		}
+		return sigismember(&previous, sig) ? SIG_HOLD : old.sa_handler;
+	}
+	if (disposition == SIG_ERR) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = disposition;
+	sigemptyset(&act.sa_mask);
+	if (signals_action(sig, &act, &old) != 0 || sigprocmask(SIG_UNBLOCK, &one, &previous) != 0) {
+		return SIG_ERR;
+	}
+	return sigismember(&previous, sig) ? SIG_HOLD : old.sa_handler;
+}
+
+REAP_EXPORT int sigignore(int sig)
+{
+	struct sigaction act;
+
+	if (!signals_managed(sig)) {
+		return real()->sigignore(sig);
+	}
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = SIG_IGN;
+	return signals_action(sig, &act, NULL);
+}
+
+REAP_EXPORT int siginterrupt(int sig, int interrupt)
+{
+	struct sigaction act;
+
+	if (!signals_managed(sig)) {
+		return real()->siginterrupt(sig, interrupt);
+	}
+	if (signals_action(sig, NULL, &act) != 0) {
+		return -1;
+	}
+	if (interrupt) {
+		sigaddset(&interrupting, sig);
+		act.sa_flags &= ~SA_RESTART;
+	} else {
+		sigdelset(&interrupting, sig);
+		act.sa_flags |= SA_RESTART;
+	}
+	return signals_action(sig, &act, NULL);
+}

@@ -1,0 +1,32 @@
+/* signals.h: the program's own signal dispositions for the signals the shim manages (SIGCHLD, and
+ * PID 1's termination signals), kept apart from what the kernel is given. */
+#ifndef REAP_SIGNALS_H
+#define REAP_SIGNALS_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* Derives the kernel's action from the program's wish, in an active process. */
+typedef void policy_fn(const struct sigaction *program, struct sigaction *kernel);
+
+/* At start-up: handler is a shim function that policies install in the kernel. */
+void signals_claim_handler(void *handler);
+/* At start-up: sig becomes managed; the program's disposition is what the kernel has now (SIG_DFL
+ * or SIG_IGN after exec) and the kernel gets policy's action. */
+void signals_manage(int sig, policy_fn *policy);
+bool signals_managed(int sig);
+
+/* The sigaction(2) contract over the program's dispositions. */
+int signals_action(int sig, const struct sigaction *act, struct sigaction *old);
+
+/* Async-signal-safe: a copy of the program's disposition. */
+void signals_program_action(int sig, struct sigaction *out);
+/* Async-signal-safe: runs the program's disposition for sig as the kernel would have (its handler,
+ * SA_RESETHAND honoured; nothing for SIG_DFL and SIG_IGN). */
+void signals_deliver(int sig, siginfo_t *info, void *context);
+/* Async-signal-safe: the program's disposition for sig becomes SIG_DFL (SA_RESETHAND). */
+void signals_reset_default(int sig);
+
+void signals_reset_in_child(void);
+
+#endif

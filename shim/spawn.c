@@ -1,0 +1,330 @@
+/* spawn.c: owns every libc entry point that creates a child: fork, __fork, _Fork, vfork and
+ * __vfork (vfork-x86_64.S on x86-64), clone, __clone, posix_spawn and posix_spawnp in both symbol
+ * versions, forkpty, daemon, and syscall() for SYS_fork, SYS_vfork, SYS_clone and SYS_clone3 (it
+ * also routes syscall()'s raw waits and exit_group to their owners).
+ *
+ * Each creation is a "birth": announced before the call, so that the SIGCHLD handler leaves every
+ * unknown child alone while it is in flight, and ended with the new pid recorded as own. Forks
+ * also block SIGCHLD in the calling thread for that window, so that a child that dies at once is
+ * reported after it is recorded instead of being parked for a replay. */
+#include "spawn.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <pty.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "active.h"
+#include "exports.h"
+#include "real.h"
+#include "registry.h"
+#include "shell.h"
+#include "sigchld.h"
+#include "signals.h"
+#include "terminate.h"
+#include "wait.h"
+
+void spawn_birth_end(pid_t pid)
+{
+	if (registry_birth_end(pid)) {
+		sigchld_resume();
+	}
+}
+
+void spawn_reset_in_child(void)
+{
+	registry_reset_in_child();
+	signals_reset_in_child();
+	shell_reset_in_child();
+}
+
+static void block_sigchld(sigset_t *saved)
+{
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, saved);
+}
+
+/* One fork-like creation; create() returns 0 in the child, like fork. */
+static long tracked(long (*create)(void *), void *arg, bool unlock_in_child)
+{
+	sigset_t saved;
+	long pid;
+	int saved_errno;
+
+	block_sigchld(&saved);
+	registry_birth_begin();
+	pid = create(arg);
+	if (pid == 0) {
+		if (unlock_in_child) {
+			spawn_reset_in_child();
+		}
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		return 0;
+	}
+	saved_errno = errno;
+	spawn_birth_end(pid > 0 ? (pid_t)pid : 0);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	errno = saved_errno;
+	return pid;
+}
+
+/* glibc's fork runs the pthread_atfork child handlers, among them the shim's reset (init.c). */
+static long call_fork(void *arg)
+{
+	(void)arg;
+	return real()->fork();
+}
+
+static long call_Fork(void *arg)
+{
+	(void)arg;
+	return real()->_Fork();
+}
+
+REAP_EXPORT pid_t fork(void)
+{
+	return reap_active() ? (pid_t)tracked(call_fork, NULL, false) : real()->fork();
+}
+
+REAP_EXPORT pid_t __fork(void)
+{
+	return fork();
+}
+
+REAP_EXPORT pid_t _Fork(void)
+{
+	if (real()->_Fork == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return reap_active() ? (pid_t)tracked(call_Fork, NULL, true) : real()->_Fork();
+}
+
+#if !defined(__x86_64__)
+/* Without an assembly trampoline for this architecture, vfork is a fork: POSIX allows it, and a
+ * C wrapper cannot survive the child borrowing its stack frame. */
+REAP_EXPORT pid_t vfork(void)
+{
+	return fork();
+}
+
+REAP_EXPORT pid_t __vfork(void)
+{
+	return fork();
+}
+#else
+/* Called by the trampoline in vfork-x86_64.S before the system call; returns whether to track. */
+__attribute__((visibility("hidden"))) int reap_vfork_begin(void);
+__attribute__((visibility("hidden"))) pid_t reap_vfork_end(long raw, int tracking);
+
+int reap_vfork_begin(void)
+{
+	if (!reap_active()) {
+		return 0;
+	}
+	registry_birth_begin();
+	return 1;
+}
+
+/* In the parent, once the child has exec'd or exited: raw is the system call's result. */
+pid_t reap_vfork_end(long raw, int tracking)
+{
+	pid_t pid = raw < 0 ? -1 : (pid_t)raw;
+
+	if (tracking) {
+		spawn_birth_end(pid > 0 ? pid : 0);
+	}
+	if (raw < 0) {
+		errno = (int)-raw;
+	}
+	return pid;
+}
+#endif
+
+static bool fork_like(uint64_t flags)
+{
+	return !(flags & (CLONE_VM | CLONE_THREAD | CLONE_PARENT));
+}
+
+static int tracked_clone(int (*fn)(void *), void *stack, int flags, void *arg, pid_t *ptid, void *tls, pid_t *ctid)
+{
+	int pid;
+
+	/* A thread, a sibling or a child sharing our memory is not a fork: it only gets recorded. */
+	if (!reap_active() || (flags & (CLONE_THREAD | CLONE_PARENT))) {
+		return real()->clone(fn, stack, flags, arg, ptid, tls, ctid);
+	}
+	registry_birth_begin();
+	pid = real()->clone(fn, stack, flags, arg, ptid, tls, ctid);
+	spawn_birth_end(pid > 0 ? pid : 0);
+	return pid;
+}
+
+/* The three trailing arguments are read whether or not they were passed, as glibc's clone does;
+ * the kernel only looks at them when flags ask for them. */
+#define CLONE_WRAPPER(name)                                                                  \
+	REAP_EXPORT int name(int (*fn)(void *), void *stack, int flags, void *arg, ...)      \
+	{                                                                                    \
+		va_list ap;                                                                  \
+		pid_t *ptid;                                                                 \
+		void *tls;                                                                   \
+		pid_t *ctid;                                                                 \
+		va_start(ap, arg);                                                           \
+		ptid = va_arg(ap, pid_t *);                                                  \
+		tls = va_arg(ap, void *);                                                    \
+		ctid = va_arg(ap, pid_t *);                                                  \
+		va_end(ap);                                                                  \
+		return tracked_clone(fn, stack, flags, arg, ptid, tls, ctid);                \
+	}
+
+CLONE_WRAPPER(clone)
+CLONE_WRAPPER(__clone)
+
+static int tracked_spawn(spawn_fn *spawn, pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+			 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	pid_t child = 0;
+	int rc;
+
+	if (spawn == NULL) {
+		return ENOSYS;
+	}
+	if (!reap_active()) {
+		return spawn(pid, path, actions, attr, argv, envp);
+	}
+	registry_birth_begin();
+	rc = spawn(&child, path, actions, attr, argv, envp);
+	spawn_birth_end(rc == 0 ? child : 0);
+	if (rc == 0 && pid != NULL) {
+		*pid = child;
+	}
+	return rc;
+}
+
+#define SPAWN_WRAPPER(name, field)                                                                        \
+	REAP_EXPORT int name(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,    \
+			     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])        \
+	{                                                                                                 \
+		return tracked_spawn(real()->field, pid, path, actions, attr, argv, envp);                \
+	}
+
+SPAWN_WRAPPER(posix_spawn, posix_spawn)
+SPAWN_WRAPPER(posix_spawnp, posix_spawnp)
+#if defined(__x86_64__) && defined(__GLIBC__)
+/* Binaries linked before glibc 2.15 call these (shim/versions-x86_64.map); they keep their
+ * old semantics (a script without #! is run by /bin/sh). */
+SPAWN_WRAPPER(reap_posix_spawn_compat, posix_spawn_compat)
+SPAWN_WRAPPER(reap_posix_spawnp_compat, posix_spawnp_compat)
+__asm__(".symver reap_posix_spawn_compat, posix_spawn@GLIBC_2.2.5");
+__asm__(".symver reap_posix_spawnp_compat, posix_spawnp@GLIBC_2.2.5");
+#endif
+
+REAP_EXPORT pid_t forkpty(int *amaster, char *name, const struct termios *termp, const struct winsize *winp)
+{
+	pid_t pid;
+
+	if (!reap_active()) {
+		return real()->forkpty(amaster, name, termp, winp);
+	}
+	registry_birth_begin();
+	pid = real()->forkpty(amaster, name, termp, winp);
+	if (pid != 0) {
+		spawn_birth_end(pid > 0 ? pid : 0);
+	}
+	return pid;
+}
+
+/* glibc's daemon forks and ends the parent with _exit: only the child, or a failure, returns. */
+REAP_EXPORT int daemon(int nochdir, int noclose)
+{
+	bool was_active = reap_active();
+	int rc;
+
+	if (was_active) {
+		registry_birth_begin();
+	}
+	rc = real()->daemon(nochdir, noclose);
+	if (was_active && reap_active()) {
+		spawn_birth_end(0);
+	}
+	return rc;
+}
+
+struct raw_call {
+	long nr;
+	long args[6];
+};
+
+static long call_raw(void *arg)
+{
+	const struct raw_call *c = arg;
+
+	return real()->syscall(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4], c->args[5]);
+}
+
+static bool raw_creates_child(const struct raw_call *c)
+{
+	switch (c->nr) {
+#ifdef SYS_fork
+	case SYS_fork:
+#endif
+#ifdef SYS_vfork
+	case SYS_vfork:
+#endif
+		return true;
+	case SYS_clone:
+		return fork_like((uint64_t)c->args[0]);
+#ifdef SYS_clone3
+	case SYS_clone3:
+		return c->args[0] != 0 && fork_like(((const struct clone_args *)c->args[0])->flags);
+#endif
+	default:
+		return false;
+	}
+}
+
+REAP_EXPORT long syscall(long nr, ...)
+{
+	struct raw_call c = {.nr = nr};
+	va_list ap;
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++) {
+		c.args[i] = va_arg(ap, long);
+	}
+	va_end(ap);
+	if (!reap_active()) {
+		return call_raw(&c);
+	}
+	if (raw_creates_child(&c)) {
+#if defined(SYS_vfork) && defined(SYS_fork)
+		/* The child would return through this frame on the parent's stack: make it a fork. */
+		if (c.nr == SYS_vfork) {
+			c.nr = SYS_fork;
+		}
+#endif
+		return tracked(call_raw, &c, true);
+	}
+	switch (nr) {
+	case SYS_wait4:
+		return wait_wait4((pid_t)c.args[0], (int *)c.args[1], (int)c.args[2], (struct rusage *)c.args[3]);
+	case SYS_waitid:
+		return wait_waitid((idtype_t)c.args[0], (id_t)c.args[1], (siginfo_t *)c.args[2], (int)c.args[3],
+				   (struct rusage *)c.args[4]);
+	case SYS_exit_group:
+		terminate_at_exit((int)c.args[0]);
+		break;
+	default:
+		break;
+	}
+	return call_raw(&c);
+}

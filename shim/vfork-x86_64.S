@@ -1,0 +1,49 @@
+/* vfork-x86_64.S: vfork and __vfork for x86-64.
+ *
+ * The vfork child runs on the parent's stack until it execs or exits, so nothing the wrapper keeps
+ * in its own frame survives the call: the return address waits in %r8 and the tracking flag in %r9,
+ * which the syscall instruction preserves and the child cannot change for the parent. The child
+ * only puts the return address back and returns 0; the parent, whose stack is its own again once
+ * the kernel resumes it, calls back into C (spawn.c) to record the child.
+ */
+	.text
+	.globl vfork
+	.globl __vfork
+	.type vfork, @function
+	.type __vfork, @function
+	.hidden reap_vfork_begin
+	.hidden reap_vfork_end
+	.p2align 4
+vfork:
+__vfork:
+	.cfi_startproc
+	subq $8, %rsp			/* align the stack for the call */
+	.cfi_adjust_cfa_offset 8
+	call reap_vfork_begin
+	addq $8, %rsp
+	.cfi_adjust_cfa_offset -8
+	movl %eax, %r9d			/* tracking flag */
+	popq %r8			/* return address */
+	.cfi_adjust_cfa_offset -8
+	.cfi_register %rip, %r8
+	movl $58, %eax			/* __NR_vfork */
+	syscall
+	pushq %r8
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rip, 0
+	testq %rax, %rax
+	jz 1f				/* the child: return 0 at once */
+	movq %rax, %rdi
+	movl %r9d, %esi
+	subq $8, %rsp
+	.cfi_adjust_cfa_offset 8
+	call reap_vfork_end		/* the parent: record the child, set errno */
+	addq $8, %rsp
+	.cfi_adjust_cfa_offset -8
+1:
+	ret
+	.cfi_endproc
+	.size vfork, .-vfork
+	.size __vfork, .-__vfork
+
+	.section .note.GNU-stack, "", @progbits

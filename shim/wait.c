@@ -1,0 +1,294 @@
+/* wait.c: owns every libc wait entry point: wait, __wait, waitpid, __waitpid, wait3, wait4, waitid
+ * (glibc's wait and wait3 do not go through waitpid and wait4, so each is wrapped).
+ *
+ * A wait for one named child (pid > 0, P_PID, P_PIDFD) is the program's business: it goes to libc
+ * as it is, and a status the shim collected for that pid earlier is handed over instead. A wait that
+ * can match several children runs libc's call in a loop: a foreign child it returns is reaped and
+ * dropped and the call made again, and when no own child can match, the call fails with ECHILD at
+ * once instead of blocking on orphans that the program never made. */
+#include "wait.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "active.h"
+#include "reaper.h"
+#include "exports.h"
+#include "real.h"
+#include "registry.h"
+#include "sigchld.h"
+
+/* How long a wait lets a birth in another thread record its pid before judging the child. */
+#define SETTLE_NS 1000000000L
+
+static int call_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
+{
+	if (usage == NULL) {
+		return real()->waitid(idtype, id, info, options);
+	}
+	return (int)real()->syscall(SYS_waitid, idtype, id, info, options, usage);
+}
+
+/* The fields the kernel writes into a waitid report. */
+static void copy_report(siginfo_t *to, const siginfo_t *from)
+{
+	if (to != NULL) {
+		to->si_signo = from->si_signo;
+		to->si_errno = from->si_errno;
+		to->si_code = from->si_code;
+		to->si_pid = from->si_pid;
+		to->si_uid = from->si_uid;
+		to->si_status = from->si_status;
+	}
+}
+
+static double monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* Whether pid is own, once no birth that could still record it is in flight. */
+static bool own_once_settled(pid_t pid)
+{
+	double deadline = 0;
+
+	while (!registry_is_own(pid)) {
+		if (!registry_births_in_flight()) {
+			return registry_is_own(pid);
+		}
+		if (deadline == 0) {
+			deadline = monotonic_ns() + SETTLE_NS;
+		} else if (monotonic_ns() > deadline) {
+			return false;
+		}
+		sched_yield();
+	}
+	return true;
+}
+
+/* Whether an own child could answer a wait on every child (P_ALL) or on process group pgid. */
+static bool own_may_match(idtype_t idtype, pid_t pgid)
+{
+	if (registry_births_in_flight()) {
+		return true;
+	}
+	if (registry_count() == 0) {
+		return false;
+	}
+	return idtype == P_ALL || registry_any_in_group(pgid);
+}
+
+/* libc's answer for a wait that matches several children said there are none at all. */
+static void no_children(idtype_t idtype, int options)
+{
+	if (errno == ECHILD && idtype == P_ALL && !(options & __WCLONE)) {
+		registry_forget_all();
+	}
+}
+
+static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage)
+{
+	int st = 0;
+	pid_t r;
+
+	if (stash_take(pid, &st, usage)) {
+		r = pid;
+	} else {
+		unsigned hidden;
+		do {
+			hidden = sigchld_hidden_count();
+			r = real()->wait4(pid, &st, options, usage);
+		} while (r < 0 && errno == EINTR && sigchld_hidden_count() != hidden);
+		if (r <= 0) {
+			return r;
+		}
+		if (status_is_exit(st)) {
+			registry_forget(r);
+		}
+		reaper_after_wait();
+	}
+	if (status != NULL) {
+		*status = st;
+	}
+	return r;
+}
+
+pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
+{
+	idtype_t idtype = pid == -1 ? P_ALL : P_PGID;
+	pid_t pgid = pid == 0 ? getpgrp() : -pid;
+
+	if (!reap_active()) {
+		return real()->wait4(pid, status, options, usage);
+	}
+	if (pid > 0) {
+		return wait4_one(pid, status, options, usage);
+	}
+	for (;;) {
+		struct rusage ru;
+		unsigned hidden = sigchld_hidden_count();
+		int st = 0;
+		pid_t r;
+
+		if (!own_may_match(idtype, pgid)) {
+			errno = ECHILD;
+			return -1;
+		}
+		r = real()->wait4(pid, &st, options, usage != NULL ? &ru : NULL);
+		if (r < 0 && errno == EINTR && sigchld_hidden_count() != hidden) {
+			continue;
+		}
+		if (r < 0) {
+			no_children(idtype, options);
+		}
+		if (r <= 0) {
+			return r;
+		}
+		if (own_once_settled(r)) {
+			if (status_is_exit(st)) {
+				registry_forget(r);
+			}
+			if (status != NULL) {
+				*status = st;
+			}
+			if (usage != NULL) {
+				*usage = ru;
+			}
+			reaper_after_wait();
+			return r;
+		}
+		if (status_is_exit(st)) {
+			reaper_record(r, st, usage != NULL ? &ru : NULL, NULL);
+		} /* else a foreign stop or continue report: consumed, dropped */
+	}
+}
+
+static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
+{
+	siginfo_t report;
+	int st, r;
+	unsigned hidden;
+
+	if (idtype == P_PID && (options & WEXITED) && !(options & WNOWAIT) && stash_take((pid_t)id, &st, usage)) {
+		info_from_status((pid_t)id, st, &report);
+		copy_report(info, &report);
+		return 0;
+	}
+	memset(&report, 0, sizeof(report));
+	do {
+		hidden = sigchld_hidden_count();
+		r = call_waitid(idtype, id, &report, options, usage);
+	} while (r < 0 && errno == EINTR && sigchld_hidden_count() != hidden);
+	if (r == 0) {
+		if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
+			registry_forget(report.si_pid);
+		}
+		copy_report(info, &report);
+		reaper_after_wait();
+	}
+	return r;
+}
+
+/* A foreign report that a wait for several children returned. */
+static void drop_foreign(const siginfo_t *report, int options, const struct rusage *usage)
+{
+	siginfo_t ignored;
+
+	if (info_is_exit(report)) {
+		if (options & WNOWAIT) {
+			reaper_collect(report->si_pid);
+		} else {
+			reaper_record(report->si_pid, status_from_info(report), usage, NULL);
+		}
+	} else if (options & WNOWAIT) {
+		/* Consume the stop or continue report, or the next call shows it again. */
+		call_waitid(P_PID, (id_t)report->si_pid, &ignored, (options & (WSTOPPED | WCONTINUED)) | WNOHANG, NULL);
+	}
+}
+
+int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
+{
+	pid_t pgid = idtype == P_PGID && id == 0 ? getpgrp() : (pid_t)id;
+
+	if (!reap_active()) {
+		return call_waitid(idtype, id, info, options, usage);
+	}
+	if (idtype != P_ALL && idtype != P_PGID) {
+		return waitid_one(idtype, id, info, options, usage);
+	}
+	for (;;) {
+		siginfo_t report;
+		struct rusage ru;
+		unsigned hidden = sigchld_hidden_count();
+		int r;
+
+		if (!own_may_match(idtype, pgid)) {
+			errno = ECHILD;
+			return -1;
+		}
+		memset(&report, 0, sizeof(report));
+		r = call_waitid(idtype, id, &report, options, usage != NULL ? &ru : NULL);
+		if (r < 0 && errno == EINTR && sigchld_hidden_count() != hidden) {
+			continue;
+		}
+		if (r < 0) {
+			no_children(idtype, options);
+			return r;
+		}
+		if (report.si_pid == 0 || own_once_settled(report.si_pid)) {
+			if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
+				registry_forget(report.si_pid);
+			}
+			copy_report(info, &report);
+			if (usage != NULL) {
+				*usage = ru;
+			}
+			if (report.si_pid != 0) {
+				reaper_after_wait();
+			}
+			return 0;
+		}
+		drop_foreign(&report, options, usage != NULL ? &ru : NULL);
+	}
+}
+
+REAP_EXPORT pid_t wait(int *status)
+{
+	return wait_wait4(-1, status, 0, NULL);
+}
+
+REAP_EXPORT pid_t __wait(int *status)
+{
+	return wait_wait4(-1, status, 0, NULL);
+}
+
+REAP_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
+{
+	return wait_wait4(pid, status, options, NULL);
+}
+
+REAP_EXPORT pid_t __waitpid(pid_t pid, int *status, int options)
+{
+	return wait_wait4(pid, status, options, NULL);
+}
+
+REAP_EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
+{
+	return wait_wait4(-1, status, options, usage);
+}
+
+REAP_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
+{
+	return wait_wait4(pid, status, options, usage);
+}
+
+REAP_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
+{
+	return wait_waitid(idtype, id, info, options, NULL);
+}

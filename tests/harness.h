@@ -1,0 +1,58 @@
+/* The test harness: runs a program as PID 1 of a fresh PID namespace (unshare --pid --fork
+ * --mount-proc), with or without build/reap.so preloaded, and lets a test talk to it from outside.
+ * Every wait here is bounded in time; nothing sleeps to synchronise. */
+#ifndef REAP_TESTS_HARNESS_H
+#define REAP_TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct run_opts {
+	bool pid1;                /* run as PID 1 of a new PID namespace (else a plain child of the test) */
+	bool preload;             /* LD_PRELOAD=<abs path of build/reap.so> in the program's environment */
+	const char *const *env;   /* extra "NAME=value" entries, NULL-terminated; may be NULL */
+	double timeout_s;         /* SIGKILL the whole run after this long (0 means 30 s) */
+};
+
+struct proc {
+	pid_t pid;                /* the process the harness forked (unshare, or the program itself) */
+	pid_t init_pid;           /* host pid of the program: PID 1 of the namespace, or == pid */
+	int out_fd;               /* read end of the program's stdout+stderr */
+	char *out;                /* everything read so far, NUL-terminated */
+	size_t out_len;
+	double deadline;          /* monotonic seconds */
+	size_t mark;              /* harness-private: proc_wait_line searches from here */
+	char *line;               /* harness-private: the line proc_wait_line returned last */
+};
+
+struct run_result {
+	int status;               /* raw wait status of the process the harness forked */
+	int exit_code;            /* WEXITSTATUS, or 128+signal when killed, or -1 on timeout */
+	bool timed_out;
+	char *out;                /* stdout+stderr, NUL-terminated; owned by the result */
+};
+
+/* Absolute path of build/scenarios/NAME and of build/reap.so. */
+const char *scenario(const char *name);
+const char *shim_path(void);
+
+/* Start argv under opts; the program's stdout and stderr both go to p->out_fd. */
+void proc_start(struct proc *p, const char *const argv[], const struct run_opts *opts);
+/* Read output until a line starting with `prefix` appears; returns that line (owned by p, valid
+ * until the next call) or NULL at the deadline or at end of output. The search starts after the
+ * line returned last, so waiting twice for the same prefix finds two different lines. */
+const char *proc_wait_line(struct proc *p, const char *prefix, double timeout_s);
+/* Send sig from outside the namespace to the program (PID 1 of its namespace). */
+void proc_signal(struct proc *p, int sig);
+/* Wait for the run to end (bounded by the run's timeout), read the rest of the output. */
+void proc_finish(struct proc *p, struct run_result *r);
+
+/* Start and finish in one call. */
+void run(const char *const argv[], const struct run_opts *opts, struct run_result *r);
+void run_result_free(struct run_result *r);
+
+/* Monotonic clock in seconds. */
+double now_s(void);
+
+#endif
