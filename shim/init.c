@@ -14,6 +14,7 @@
 #include "active.h"
 #include "children.h"
 #include "config.h"
+#include "exec.h"
 #include "log.h"
 #include "real.h"
 #include "registry.h"
@@ -53,14 +54,21 @@ __attribute__((constructor)) static void reap_start(void)
 {
 	pid_t self = getpid();
 
+	bool listed;
+
 	real_bind();
 	config_load();
 	pthread_atfork(NULL, NULL, spawn_reset_in_child);
 	if (config.mode == MODE_OFF || (self != 1 && !become_subreaper(self))) {
+		unsetenv(EXEC_OWN_VARIABLE);
 		return;
 	}
-	/* Children inherited across exec stay the program's (a re-exec'ing master keeps its workers). */
-	children_foreach(adopt, NULL);
+	/* Children inherited across exec stay the program's (a re-exec'ing master keeps its workers):
+	 * those the previous image listed, or all of them when it did not run the shim. */
+	listed = exec_adopt_listed();
+	if (!listed) {
+		children_foreach(adopt, NULL);
+	}
 	__atomic_store_n(&active_pid, self, __ATOMIC_RELEASE);
 	sigchld_init();
 	terminate_init();

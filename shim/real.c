@@ -49,6 +49,10 @@ void real_bind(void)
 	BIND(popen, "popen");
 	BIND(pclose, "pclose");
 	BIND(wordexp, "wordexp");
+	BIND(execve, "execve");
+	BIND(execvpe, "execvpe");
+	BIND(fexecve, "fexecve");
+	BIND(execveat, "execveat");
 	BIND(_exit, "_exit");
 	BIND(_Exit, "_Exit");
 	__atomic_store_n(&real_bound, 1, __ATOMIC_RELEASE);

@@ -262,6 +262,57 @@ void registry_prune(void)
 	lock_give(&lock, &mask);
 }
 
+void registry_format(char *buf, size_t len)
+{
+	sigset_t mask;
+	size_t at = 0;
+
+	lock_take(&lock, &mask);
+	for (size_t i = 0; i < capacity; i++) {
+		char digits[12];
+		size_t n = 0;
+		unsigned v = (unsigned)table[i].pid;
+
+		if (table[i].pid <= 0) {
+			continue;
+		}
+		do {
+			digits[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		if (at + n + 2 > len) {
+			break;
+		}
+		if (at > 0) {
+			buf[at++] = ',';
+		}
+		while (n > 0) {
+			buf[at++] = digits[--n];
+		}
+	}
+	lock_give(&lock, &mask);
+	buf[at] = '\0';
+}
+
+void registry_parse_list(const char *list, void (*visit)(pid_t, void *), void *ctx)
+{
+	pid_t pid = 0;
+
+	for (const char *p = list;; p++) {
+		if (*p >= '0' && *p <= '9') {
+			pid = pid * 10 + (*p - '0');
+			continue;
+		}
+		if (pid > 0) {
+			visit(pid, ctx);
+		}
+		pid = 0;
+		if (*p == '\0') {
+			return;
+		}
+	}
+}
+
 void stash_put(pid_t pid, int status, const struct rusage *usage)
 {
 	sigset_t mask;

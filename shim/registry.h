@@ -36,6 +36,11 @@ bool registry_any_in_group(pid_t pgid);
 /* Drops the entries of children that no longer exist (reaped behind the shim's back). */
 void registry_prune(void);
 
+/* Writes the own pids as "pid,pid,..." into buf (NUL-terminated, cut short at len). */
+void registry_format(char *buf, size_t len);
+/* Calls visit for each number in such a list. */
+void registry_parse_list(const char *list, void (*visit)(pid_t, void *), void *ctx);
+
 /* Statuses of children reaped without proof of origin (see docs/design.md). */
 void stash_put(pid_t pid, int status, const struct rusage *usage);
 bool stash_take(pid_t pid, int *status, struct rusage *usage);
