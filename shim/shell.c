@@ -78,7 +78,6 @@ static pid_t wait_for(pid_t pid, int *status)
 	do {
 		r = real()->wait4(pid, status, 0, NULL);
 	} while (r < 0 && errno == EINTR);
-	registry_forget(pid);
 	return r;
 }
 
@@ -97,6 +96,7 @@ static void cancel_system(void *arg)
 	wait_for(call->pid, &status);
 	restore_interrupts();
 	sigprocmask(SIG_SETMASK, &call->mask, NULL);
+	registry_forget(call->pid);
 }
 
 static int run_system(const char *command)
@@ -135,7 +135,15 @@ static int run_system(const char *command)
 		status = 127 << 8; /* what the shell reports for a command it cannot run */
 	}
 	restore_interrupts();
+	/* The SIGCHLD held back during the call arrives here, and the program's handler must still
+	 * hear of the shell, as it does with glibc: the pid is forgotten only after that. */
 	sigprocmask(SIG_SETMASK, &call.mask, NULL);
+	if (rc == 0) {
+		if (status != -1) {
+			sigchld_announce_collected(call.pid, status);
+		}
+		registry_forget(call.pid);
+	}
 	if (rc != 0) {
 		errno = rc;
 	}
@@ -242,6 +250,7 @@ static FILE *open_stream(const char *command, bool reading, bool cloexec)
 		close(ours);
 		if (rc == 0) {
 			wait_for(stream->pid, &status);
+			registry_forget(stream->pid);
 		}
 		free(stream);
 		errno = saved_errno;
@@ -284,7 +293,10 @@ REAP_EXPORT int pclose(FILE *file)
 	fclose(file);
 	if (wait_for(stream->pid, &status) < 0) {
 		status = -1;
+	} else {
+		sigchld_announce_collected(stream->pid, status);
 	}
+	registry_forget(stream->pid);
 	free(stream);
 	return status;
 }

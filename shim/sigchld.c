@@ -9,6 +9,7 @@
 #include "sigchld.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@ static int resweep_due;
 static const char resweep_token; /* its address marks the SIGCHLD the shim queues to itself */
 
 static __thread unsigned hidden_signals __attribute__((tls_model("initial-exec")));
+/* The report sigchld_announce_collected() is handing to the program on this thread. */
+static __thread const siginfo_t *announcing __attribute__((tls_model("initial-exec")));
 
 unsigned sigchld_hidden_count(void)
 {
@@ -111,6 +114,37 @@ static size_t replay_parked(siginfo_t *out)
 	return n;
 }
 
+void sigchld_announce_collected(pid_t pid, int status)
+{
+	struct sigaction program;
+	sigset_t mask;
+	siginfo_t report;
+
+	if (!registry_announce(pid)) {
+		return; /* the handler already handed the program this exit */
+	}
+	signals_program_action(SIGCHLD, &program);
+	sigprocmask(SIG_BLOCK, NULL, &mask);
+	if (program.sa_handler == SIG_DFL || program.sa_handler == SIG_IGN || sigismember(&mask, SIGCHLD)) {
+		return;
+	}
+	info_from_status(pid, status, &report);
+	report.si_uid = getuid();
+	/* Atomic stores: glibc marks pthread_sigqueue as a leaf, so plain stores to a variable only
+	 * the handler reads could be dropped as dead. */
+	__atomic_store_n(&announcing, &report, __ATOMIC_SEQ_CST);
+	/* Directed at this thread with SIGCHLD unblocked: delivered before the call returns. */
+	pthread_sigqueue(pthread_self(), SIGCHLD, (union sigval){.sival_ptr = &report});
+	__atomic_store_n(&announcing, NULL, __ATOMIC_SEQ_CST);
+}
+
+static bool is_announcement(const siginfo_t *info)
+{
+	const siginfo_t *report = __atomic_load_n(&announcing, __ATOMIC_SEQ_CST);
+
+	return report != NULL && info->si_code == SI_QUEUE && info->si_value.sival_ptr == report;
+}
+
 static bool is_resweep(const siginfo_t *info)
 {
 	return info->si_code == SI_QUEUE && info->si_pid == getpid() && info->si_value.sival_ptr == &resweep_token;
@@ -129,13 +163,15 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 		errno = saved_errno;
 		return;
 	}
-	if (is_resweep(info)) {
-		n = replay_parked(events);
+	if (is_announcement(info)) {
+		events[n++] = *announcing;
 	} else if (info->si_code > 0) {
 		n = classify(info, &events[0]) ? 1 : 0;
-	} else {
+	} else if (!is_resweep(info)) {
 		events[n++] = *info; /* sent by someone with kill(): the program's business */
 	}
+	/* Any SIGCHLD replays what was parked: the one queued for it may have merged into this one. */
+	n += replay_parked(events + n);
 	if (n > 0 && events[n - 1].si_code > 0) {
 		fresh = events[n - 1].si_pid;
 	}

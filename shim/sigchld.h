@@ -3,6 +3,8 @@
 #ifndef REAP_SIGCHLD_H
 #define REAP_SIGCHLD_H
 
+#include <sys/types.h>
+
 /* At start-up, in an active process. */
 void sigchld_init(void);
 
@@ -10,6 +12,11 @@ void sigchld_init(void);
 void sigchld_defer_sweep(void);
 /* After a birth or opaque window ended with nothing in flight: runs what was deferred. */
 void sigchld_resume(void);
+
+/* libc-like code of the shim (system, pclose) collected own child pid: if the program's SIGCHLD
+ * handler has not heard of that exit (its signal merged into a foreign one), it hears of it now,
+ * on this thread. Call before forgetting pid. */
+void sigchld_announce_collected(pid_t pid, int status);
 
 /* How many SIGCHLDs the handler took on this thread without handing anything to the program: a
  * wait interrupted by those alone is restarted, since the program would never have seen them. */

@@ -19,6 +19,11 @@
 
 #define MAX_SHIM_HANDLERS 4
 
+/* The kernel's flag for the return trampoline glibc installs; not in glibc's public headers. */
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+
 static int lock;
 static struct sigaction program[NSIG];
 static policy_fn *policy[NSIG];
@@ -84,9 +89,30 @@ static int inert_action(int sig, const struct sigaction *act, struct sigaction *
 	return 0;
 }
 
+/* Installs the kernel's action for the program's wish act, and records the wish as the kernel
+ * would store it (glibc adds SA_RESTORER and its restorer, and reports them back). Lock held. */
+static int install(int sig, const struct sigaction *act)
+{
+	struct sigaction kernel, stored;
+
+	policy[sig](act, &kernel);
+	if (real()->sigaction(sig, &kernel, NULL) != 0) {
+		return -1;
+	}
+	program[sig] = *act;
+	/* The kernel can never block these two, and does not report them. */
+	sigdelset(&program[sig].sa_mask, SIGKILL);
+	sigdelset(&program[sig].sa_mask, SIGSTOP);
+	if (real()->sigaction(sig, NULL, &stored) == 0) {
+		program[sig].sa_flags = (act->sa_flags & ~SA_RESTORER) | (stored.sa_flags & SA_RESTORER);
+		program[sig].sa_restorer = stored.sa_restorer;
+	}
+	return 0;
+}
+
 int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	struct sigaction previous, kernel;
+	struct sigaction previous;
 	sigset_t mask;
 	int rc = 0;
 
@@ -99,14 +125,7 @@ int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
 	lock_take(&lock, &mask);
 	previous = program[sig];
 	if (act != NULL) {
-		policy[sig](act, &kernel);
-		rc = real()->sigaction(sig, &kernel, NULL);
-		if (rc == 0) {
-			program[sig] = *act;
-			/* What the kernel would keep of the mask: it can never block these two. */
-			sigdelset(&program[sig].sa_mask, SIGKILL);
-			sigdelset(&program[sig].sa_mask, SIGSTOP);
-		}
+		rc = install(sig, act);
 	}
 	lock_give(&lock, &mask);
 	if (rc == 0 && old != NULL) {
@@ -126,15 +145,19 @@ void signals_program_action(int sig, struct sigaction *out)
 
 void signals_reset_default(int sig)
 {
-	struct sigaction dfl;
+	struct sigaction reset;
+	sigset_t mask;
 
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
+	/* Like the kernel's SA_RESETHAND: only the handler changes; flags and mask stay. */
+	lock_take(&lock, &mask);
+	reset = program[sig];
+	reset.sa_handler = SIG_DFL;
 	if (reap_active()) {
-		signals_action(sig, &dfl, NULL);
+		install(sig, &reset);
 	} else {
-		real()->sigaction(sig, &dfl, NULL);
+		real()->sigaction(sig, &reset, NULL);
 	}
+	lock_give(&lock, &mask);
 }
 
 void signals_deliver(int sig, siginfo_t *info, void *context)
