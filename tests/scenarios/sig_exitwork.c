@@ -1,0 +1,97 @@
+/* A handler-less PID 1 that ends by itself while its child is still doing its SIGTERM work.
+ * Usage: sig_exitwork exit|_exit|return FIFO MARK
+ * PID 1 forks a child, sends it SIGTERM, waits until the child says its work has started, prints
+ * "EXITING <how>" and ends through exit(0), _exit(0) or a return from main.
+ * The child prints "CHILD WORKING" on its first SIGTERM. Its work can only finish after PID 1 has
+ * started to end: it waits (bounded) for the second SIGTERM that the shim sends to every remaining
+ * process when PID 1 ends ("CHILD TERM 2"), then for a byte on FIFO from the test (the moment the work
+ * needs), then writes "done" to MARK and prints "CHILD DONE". Without the shim the kernel kills the
+ * child when PID 1 ends, so the work is cut off: no second SIGTERM, no mark. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sig_util.h"
+
+static volatile sig_atomic_t terms;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	terms++;
+}
+
+static void child(int to_parent, const char *fifo_path, const char *mark)
+{
+	int sigs[2] = { SIGTERM, 0 };
+	int fifo = open(fifo_path, O_RDWR | O_CLOEXEC);
+	if (fifo < 0) {
+		sig_die("open fifo");
+	}
+	sig_handle(SIGTERM, on_term, 0);
+	if (write(to_parent, "r", 1) != 1) {
+		sig_die("write");
+	}
+	if (!sig_wait_flag(&terms, 1, sigs, 20)) {
+		_exit(SIG_EXIT_IDLE);
+	}
+	sig_say("CHILD WORKING\n");
+	if (write(to_parent, "w", 1) != 1) {
+		sig_die("write");
+	}
+	if (!sig_wait_flag(&terms, 2, sigs, 20)) {
+		_exit(SIG_EXIT_IDLE);
+	}
+	sig_say("CHILD TERM 2\n");
+	if (sig_read_byte(fifo, 20) < 0) {
+		_exit(SIG_EXIT_IDLE);
+	}
+	if (!sig_write_mark(mark, "done\n")) {
+		sig_die("write mark");
+	}
+	sig_say("CHILD DONE\n");
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	int fds[2];
+
+	if (argc < 4) {
+		sig_say("usage: sig_exitwork exit|_exit|return FIFO MARK\n");
+		return 2;
+	}
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		sig_die("pipe");
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		sig_die("fork");
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child(fds[1], argv[2], argv[3]);
+	}
+	close(fds[1]);
+	if (sig_read_byte(fds[0], 10) != 'r') {
+		sig_say("scenario broken: child not ready\n");
+		return SIG_EXIT_BROKEN;
+	}
+	if (kill(pid, SIGTERM) != 0) {
+		sig_die("kill");
+	}
+	if (sig_read_byte(fds[0], 10) != 'w') {
+		sig_say("scenario broken: child did not start its work\n");
+		return SIG_EXIT_BROKEN;
+	}
+	sig_say("EXITING %s\n", argv[1]);
+	if (strcmp(argv[1], "exit") == 0) {
+		exit(0);
+	}
+	if (strcmp(argv[1], "_exit") == 0) {
+		_exit(0);
+	}
+	return 0;
+}
