@@ -19,6 +19,7 @@
 #include "real.h"
 #include "registry.h"
 #include "sigchld.h"
+#include "signals.h"
 #include "spawn.h"
 #include "terminate.h"
 
@@ -72,5 +73,6 @@ __attribute__((constructor)) static void reap_start(void)
 	__atomic_store_n(&active_pid, self, __ATOMIC_RELEASE);
 	sigchld_init();
 	terminate_init();
+	signals_adopt_handlers();
 	log_debug2("active in this process", "");
 }

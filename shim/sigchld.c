@@ -31,14 +31,8 @@ static struct parked parked[PARKED_SLOTS];
 static int resweep_due;
 static const char resweep_token; /* its address marks the SIGCHLD the shim queues to itself */
 
-static __thread unsigned hidden_signals __attribute__((tls_model("initial-exec")));
 /* The report sigchld_announce_collected() is handing to the program on this thread. */
 static __thread const siginfo_t *announcing __attribute__((tls_model("initial-exec")));
-
-unsigned sigchld_hidden_count(void)
-{
-	return hidden_signals;
-}
 
 void sigchld_defer_sweep(void)
 {
@@ -177,9 +171,6 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	}
 	if (reaper_on_signal(fresh, &own_head) == SWEEP_OWN_HEAD && registry_announce(own_head.si_pid)) {
 		events[n++] = own_head;
-	}
-	if (n == 0) {
-		hidden_signals++;
 	}
 	errno = saved_errno;
 	for (size_t i = 0; i < n; i++) {

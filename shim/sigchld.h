@@ -18,8 +18,5 @@ void sigchld_resume(void);
  * on this thread. Call before forgetting pid. */
 void sigchld_announce_collected(pid_t pid, int status);
 
-/* How many SIGCHLDs the handler took on this thread without handing anything to the program: a
- * wait interrupted by those alone is restarted, since the program would never have seen them. */
-unsigned sigchld_hidden_count(void);
 
 #endif

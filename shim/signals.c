@@ -26,9 +26,47 @@
 
 static int lock;
 static struct sigaction program[NSIG];
+static __thread unsigned handler_runs __attribute__((tls_model("initial-exec")));
 static policy_fn *policy[NSIG];
 static void *shim_handlers[MAX_SHIM_HANDLERS];
 static sigset_t interrupting; /* managed signals siginterrupt() asked not to restart */
+
+unsigned signals_handler_runs(void)
+{
+	return __atomic_load_n(&handler_runs, __ATOMIC_RELAXED);
+}
+
+static bool is_handler(const struct sigaction *act)
+{
+	return act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
+}
+
+/* Signals raised by a fault of the current instruction interrupt no system call: never wrapped. */
+static bool is_fault(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS;
+}
+
+/* The shim stands in front of a handler of the program, under its mask and flags. */
+static void trampoline(int sig, siginfo_t *info, void *context)
+{
+	signals_deliver(sig, info, context);
+}
+
+static void wrap_if_needed(const struct sigaction *act, struct sigaction *kernel)
+{
+	if (kernel->sa_handler == act->sa_handler && is_handler(act) &&
+	    (!(act->sa_flags & SA_RESTART) || (act->sa_flags & SA_RESETHAND))) {
+		kernel->sa_sigaction = trampoline;
+		kernel->sa_flags = (act->sa_flags & ~SA_RESETHAND) | SA_SIGINFO;
+	}
+}
+
+/* The policy of a signal the shim manages only to count and emulate: the program's wish as it is. */
+static void as_is(const struct sigaction *wish, struct sigaction *kernel)
+{
+	*kernel = *wish;
+}
 
 void signals_claim_handler(void *handler)
 {
@@ -48,14 +86,28 @@ void signals_manage(int sig, policy_fn *fn)
 		return;
 	}
 	real()->sigaction(sig, NULL, &program[sig]);
-	policy[sig] = fn;
 	fn(&program[sig], &kernel);
+	wrap_if_needed(&program[sig], &kernel);
 	real()->sigaction(sig, &kernel, NULL);
+	__atomic_store_n(&policy[sig], fn, __ATOMIC_RELEASE);
+}
+
+void signals_adopt_handlers(void)
+{
+	signals_claim_handler((void *)trampoline);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction act;
+
+		if (sig != SIGKILL && sig != SIGSTOP && !is_fault(sig) && real()->sigaction(sig, NULL, &act) == 0 &&
+		    is_handler(&act) && !(act.sa_flags & SA_RESTART)) {
+			signals_manage(sig, as_is);
+		}
+	}
 }
 
 bool signals_managed(int sig)
 {
-	return sig > 0 && sig < NSIG && policy[sig] != NULL;
+	return sig > 0 && sig < NSIG && __atomic_load_n(&policy[sig], __ATOMIC_ACQUIRE) != NULL;
 }
 
 static bool is_shim_handler(const struct sigaction *act)
@@ -96,6 +148,7 @@ static int install(int sig, const struct sigaction *act)
 	struct sigaction kernel, stored;
 
 	policy[sig](act, &kernel);
+	wrap_if_needed(act, &kernel);
 	if (real()->sigaction(sig, &kernel, NULL) != 0) {
 		return -1;
 	}
@@ -117,7 +170,14 @@ int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
 	int rc = 0;
 
 	if (!signals_managed(sig)) {
-		return real()->sigaction(sig, act, old);
+		/* A handler that could cut a wait short is counted from now on. */
+		if (act == NULL || !is_handler(act) || (act->sa_flags & SA_RESTART) || is_fault(sig) || sig <= 0 ||
+		    sig >= NSIG || !reap_active()) {
+			return real()->sigaction(sig, act, old);
+		}
+		lock_take(&lock, &mask);
+		signals_manage(sig, as_is);
+		lock_give(&lock, &mask);
 	}
 	if (!reap_active()) {
 		return inert_action(sig, act, old);
@@ -172,6 +232,7 @@ void signals_deliver(int sig, siginfo_t *info, void *context)
 	if (act.sa_flags & SA_RESETHAND) {
 		signals_reset_default(sig);
 	}
+	handler_runs++;
 	errno = saved_errno; /* the program's handler sees the interrupted code's errno */
 	if (act.sa_flags & SA_SIGINFO) {
 		act.sa_sigaction(sig, info, context);

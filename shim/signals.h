@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdbool.h>
 
-/* Derives the kernel's action from the program's wish, in an active process. */
+/* Derives the kernel's action from the program's wish, in an active process. A policy that hands
+ * the program's handler to the kernel as it is gets it wrapped by signals.c when needed (no
+ * SA_RESTART: its runs are counted; SA_RESETHAND: emulated). */
 typedef void policy_fn(const struct sigaction *program, struct sigaction *kernel);
 
 /* At start-up: handler is a shim function that policies install in the kernel. */
@@ -26,6 +28,14 @@ void signals_program_action(int sig, struct sigaction *out);
 void signals_deliver(int sig, siginfo_t *info, void *context);
 /* Async-signal-safe: the program's disposition for sig becomes SIG_DFL (SA_RESETHAND). */
 void signals_reset_default(int sig);
+
+/* How many times a handler of the program has run on this thread (async-signal-safe). */
+unsigned signals_handler_runs(void);
+
+/* At start-up: handlers of the program that exist before the shim's constructor (installed by
+ * other libraries' constructors) come under the shim too, so that each of their runs is counted. */
+void signals_adopt_handlers(void);
+
 
 void signals_reset_in_child(void);
 

@@ -154,12 +154,8 @@ static void on_terminate(int sig, siginfo_t *info, void *context)
 	real()->_exit(code);
 }
 
-/* An SA_RESETHAND handler of the program: it runs once, then the emulated default is back. */
-static void on_reset_handler(int sig, siginfo_t *info, void *context)
-{
-	signals_deliver(sig, info, context);
-}
-
+/* SIG_DFL is emulated; anything else is the program's (an SA_RESETHAND handler falls back to the
+ * emulated default after its first run: signals.c). */
 static void terminate_policy(const struct sigaction *program, struct sigaction *kernel)
 {
 	*kernel = *program;
@@ -168,9 +164,6 @@ static void terminate_policy(const struct sigaction *program, struct sigaction *
 		kernel->sa_sigaction = on_terminate;
 		sigfillset(&kernel->sa_mask);
 		kernel->sa_flags = SA_SIGINFO | SA_RESTART;
-	} else if (program->sa_handler != SIG_IGN && (program->sa_flags & SA_RESETHAND)) {
-		kernel->sa_sigaction = on_reset_handler;
-		kernel->sa_flags = (program->sa_flags & ~SA_RESETHAND) | SA_SIGINFO;
 	}
 }
 
@@ -227,7 +220,6 @@ void terminate_init(void)
 		return;
 	}
 	signals_claim_handler((void *)on_terminate);
-	signals_claim_handler((void *)on_reset_handler);
 	for (size_t i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) {
 		signals_manage(terminating[i], terminate_policy);
 	}

@@ -20,6 +20,7 @@
 #include "real.h"
 #include "registry.h"
 #include "sigchld.h"
+#include "signals.h"
 
 /* How long a wait lets a birth in another thread record its pid before judging the child. */
 #define SETTLE_NS 1000000000L
@@ -51,6 +52,15 @@ static double monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* A wait failed with EINTR: whether no handler of the program ran on this thread meanwhile, so
+ * that only the shim's handling of a SIGCHLD the program never saw cut it short (the call is then
+ * made again). Every handler of the program that lacks SA_RESTART runs through the shim and is
+ * counted (signals.c). */
+static bool interrupted_by_shim_alone(unsigned runs_before)
+{
+	return errno == EINTR && signals_handler_runs() == runs_before;
 }
 
 /* Whether pid is own, once no birth that could still record it is in flight. */
@@ -102,9 +112,9 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 	} else {
 		unsigned hidden;
 		do {
-			hidden = sigchld_hidden_count();
+			hidden = signals_handler_runs();
 			r = real()->wait4(pid, &st, options, usage);
-		} while (r < 0 && errno == EINTR && sigchld_hidden_count() != hidden);
+		} while (r < 0 && interrupted_by_shim_alone(hidden));
 		if (r <= 0) {
 			return r;
 		}
@@ -132,7 +142,7 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 	}
 	for (;;) {
 		struct rusage ru;
-		unsigned hidden = sigchld_hidden_count();
+		unsigned hidden = signals_handler_runs();
 		int st = 0;
 		pid_t r;
 
@@ -141,7 +151,7 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 			return -1;
 		}
 		r = real()->wait4(pid, &st, options, usage != NULL ? &ru : NULL);
-		if (r < 0 && errno == EINTR && sigchld_hidden_count() != hidden) {
+		if (r < 0 && interrupted_by_shim_alone(hidden)) {
 			continue;
 		}
 		if (r < 0) {
@@ -182,9 +192,9 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 	}
 	memset(&report, 0, sizeof(report));
 	do {
-		hidden = sigchld_hidden_count();
+		hidden = signals_handler_runs();
 		r = call_waitid(idtype, id, &report, options, usage);
-	} while (r < 0 && errno == EINTR && sigchld_hidden_count() != hidden);
+	} while (r < 0 && interrupted_by_shim_alone(hidden));
 	if (r == 0) {
 		if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
 			registry_forget(report.si_pid);
@@ -225,7 +235,7 @@ int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct r
 	for (;;) {
 		siginfo_t report;
 		struct rusage ru;
-		unsigned hidden = sigchld_hidden_count();
+		unsigned hidden = signals_handler_runs();
 		int r;
 
 		if (!own_may_match(idtype, pgid)) {
@@ -234,7 +244,7 @@ int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct r
 		}
 		memset(&report, 0, sizeof(report));
 		r = call_waitid(idtype, id, &report, options, usage != NULL ? &ru : NULL);
-		if (r < 0 && errno == EINTR && sigchld_hidden_count() != hidden) {
+		if (r < 0 && interrupted_by_shim_alone(hidden)) {
 			continue;
 		}
 		if (r < 0) {
