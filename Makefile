@@ -19,6 +19,10 @@ SHIM_OBJ := $(SHIM_SRC:shim/%.c=$(BUILD)/shim/%.o) $(SHIM_ASM:shim/%.S=$(BUILD)/
 SHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARNINGS) $(CFLAGS) $(SHIM_EXTRA_CFLAGS)
 SHIM_LDFLAGS := -shared -Wl,-z,now -Wl,-z,defs $(SHIM_MAP:%=-Wl,--version-script=%)
 
+# The sanitizer tier's build of the library (tests/test_tiers.c).
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANITIZE_OBJ := $(SHIM_OBJ:$(BUILD)/shim/%=$(BUILD)/sanitize/%)
+
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -O1 -g
 SCENARIO_SRC := $(wildcard tests/scenarios/*.c)
 SCENARIO_LIB := $(wildcard tests/scenarios/lib/*.c)
@@ -41,6 +45,17 @@ $(BUILD)/shim/%.o: shim/%.S Makefile
 $(BUILD)/reap.so: $(SHIM_OBJ) $(SHIM_MAP)
 	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJ) -o $@ -ldl
 
+$(BUILD)/sanitize/%.o: shim/%.c $(SHIM_HDR) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -O1 $(SANITIZE_FLAGS) -c $< -o $@
+
+$(BUILD)/sanitize/%.o: shim/%.S Makefile
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+
+$(BUILD)/sanitize/reap.so: $(SANITIZE_OBJ) $(SHIM_MAP)
+	$(CC) $(SHIM_CFLAGS) $(SANITIZE_FLAGS) $(SHIM_LDFLAGS:-Wl,-z,defs=) $(SANITIZE_OBJ) -o $@ -ldl
+
 install: $(BUILD)/reap.so
 	install -D -m 0755 $(BUILD)/reap.so $(DESTDIR)$(PREFIX)/lib/reap.so
 
@@ -57,7 +72,7 @@ test-deps:
 	@tests/install-deps.sh
 
 # The whole suite: every Criterion binary, each scenario run as PID 1 of a fresh PID namespace.
-test: test-deps all $(SCENARIOS) $(TESTS)
+test: test-deps all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(TESTS)
 	@tests/run-tests.sh $(TESTS)
 
 clean:
