@@ -258,7 +258,14 @@ REAP_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigacti
 	return signals_action(sig, act, old);
 }
 
-/* signal() and friends on a managed signal: the same action glibc would build, through the table. */
+/* signal() and friends build the action glibc would build and set it through signals_action, for
+ * a managed signal and for any signal in an active process (a handler without SA_RESTART must be
+ * counted; siginterrupt's choices must be the shim's own). Elsewhere libc's own functions run. */
+static bool ours(int sig)
+{
+	return signals_managed(sig) || reap_active();
+}
+
 static handler_fn *install_simple(int sig, handler_fn *handler, int flags, bool mask_self)
 {
 	struct sigaction act, old;
@@ -287,22 +294,22 @@ static handler_fn *bsd_semantics(int sig, handler_fn *handler)
 
 REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
 {
-	return signals_managed(sig) ? bsd_semantics(sig, handler) : real()->signal(sig, handler);
+	return ours(sig) ? bsd_semantics(sig, handler) : real()->signal(sig, handler);
 }
 
 REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
 {
-	return signals_managed(sig) ? bsd_semantics(sig, handler) : real()->bsd_signal(sig, handler);
+	return ours(sig) ? bsd_semantics(sig, handler) : real()->bsd_signal(sig, handler);
 }
 
 REAP_EXPORT handler_fn *ssignal(int sig, handler_fn *handler)
 {
-	return signals_managed(sig) ? bsd_semantics(sig, handler) : real()->ssignal(sig, handler);
+	return ours(sig) ? bsd_semantics(sig, handler) : real()->ssignal(sig, handler);
 }
 
 static handler_fn *sysv_semantics(int sig, handler_fn *handler)
 {
-	if (!signals_managed(sig)) {
+	if (!ours(sig)) {
 		return real()->sysv_signal(sig, handler);
 	}
 	return install_simple(sig, handler, SA_RESETHAND | SA_NODEFER, false);
@@ -323,7 +330,7 @@ REAP_EXPORT handler_fn *sigset(int sig, handler_fn *disposition)
 	sigset_t one, previous;
 	struct sigaction act, old;
 
-	if (!signals_managed(sig)) {
+	if (!ours(sig)) {
 		return real()->sigset(sig, disposition);
 	}
 	sigemptyset(&one);
@@ -351,7 +358,7 @@ REAP_EXPORT int sigignore(int sig)
 {
 	struct sigaction act;
 
-	if (!signals_managed(sig)) {
+	if (!ours(sig)) {
 		return real()->sigignore(sig);
 	}
 	memset(&act, 0, sizeof(act));
@@ -363,7 +370,7 @@ REAP_EXPORT int siginterrupt(int sig, int interrupt)
 {
 	struct sigaction act;
 
-	if (!signals_managed(sig)) {
+	if (!ours(sig)) {
 		return real()->siginterrupt(sig, interrupt);
 	}
 	if (signals_action(sig, NULL, &act) != 0) {
