@@ -1,0 +1,112 @@
+/* reapbench, the driver of `make bench`: shared declarations. The driver runs outside the PID
+ * namespaces it creates and measures everything from there. */
+#ifndef REAP_BENCH_H
+#define REAP_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- configuration (main.c) ---- */
+struct bench_cfg {
+	const char *shim;        /* absolute path of build/reap.so */
+	const char *work;        /* directory of the workload programs (build/bench) */
+	const char *empty;       /* absolute path of build/bench/empty.so (a preload that does nothing) */
+	bool quick;              /* BENCH_QUICK=1: smoke run of a few seconds */
+};
+extern struct bench_cfg cfg;
+
+/* ---- the ways to run a program as PID 1 (cand.c) ---- */
+enum cand_id { C_BARE, C_REAP, C_TINI, C_DUMB, C_CATA, C_PERIODIC, C_LIMIT, C_EMPTY, C_COUNT };
+enum preload { P_NONE, P_REAP, P_EMPTY };
+struct cand {
+	const char *name;
+	const char *const *wrapper;  /* argv prefix of a wrapper init, or NULL */
+	enum preload preload;        /* what LD_PRELOAD holds in the program's environment */
+	bool is_wrapper;
+};
+extern const struct cand cands[C_COUNT];
+/* argv: the candidate's wrapper prefix followed by prog (NULL-terminated); returns a static array. */
+const char *const *cand_argv(const struct cand *c, const char *const *prog);
+/* envp: a fixed PATH, LD_PRELOAD as asked, then extra (NULL-terminated, may be NULL). */
+const char *const *make_env(enum preload preload, const char *const *extra);
+/* Absolute path of a workload program in cfg.work; static buffer per call slot (0..3). */
+const char *work_prog(const char *name, int slot);
+
+/* ---- launching (launch.c) ---- */
+struct launch {
+	const char *const *argv;
+	const char *const *envp;
+	bool pid1;              /* program is PID 1; otherwise a stub PID 1 forks it and waits */
+	int in_fd, out_fd;      /* become 0 and 1+2 in the program */
+	int keep[4];            /* further fds the program inherits (-1 = none) */
+	int cpu;                /* pin the namespace to this CPU; -1: no pinning */
+};
+struct ns_run {
+	pid_t pid;              /* host pid of PID 1 of the namespace */
+	int pidfd;              /* readable once PID 1 has exited, i.e. the namespace is empty */
+	int64_t t_start_ns;     /* just before clone3 */
+};
+int ns_start(struct ns_run *r, const struct launch *l);
+/* Wait up to timeout_s for the namespace to end. 0 and *code (exit code or 128+signal) and
+ * *t_end_ns on success, -1 on timeout. */
+int ns_wait(struct ns_run *r, double timeout_s, int *code, int64_t *t_end_ns);
+/* SIGKILL PID 1 (so the whole namespace) and collect it. */
+void ns_kill(struct ns_run *r);
+int64_t now_ns(void);
+/* Read everything written to a memfd; malloc'ed, NUL-terminated. */
+char *fd_slurp(int fd);
+/* The last `lines` lines of s (a pointer into s). */
+const char *tail_lines(const char *s, int lines);
+
+/* ---- the namespace from outside (nsproc.c) ---- */
+struct ns_procs {
+	int count;              /* processes in the namespace */
+	int zombies;            /* of which in state Z */
+	long rss_kb, pss_kb;    /* sums of VmRSS and Pss */
+	char names[160];        /* "tini,idle" */
+};
+/* Look at the namespace whose PID 1 has host pid `init` through /proc/init/root/proc. */
+int ns_procs_read(pid_t init, struct ns_procs *out, bool memory);
+
+/* ---- statistics and output (report.c) ---- */
+struct spread { double med, min, max; int n; };
+struct spread spread_of(const double *v, int n);
+/* q-quantile (0..1) of v; sorts v in place; linear interpolation between closest ranks. */
+double quantile(double *v, size_t n, double q);
+void fmt_num(char *b, size_t n, double v);
+/* "med [min .. max]" */
+void fmt_spread(char *b, size_t n, struct spread s);
+int report_open(const char *path);
+void report_close(void);
+/* To stdout and the results file. */
+void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* To the results file only (raw per-run figures). */
+void raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void raw_list(const char *label, const double *v, int n);
+void table_head(const char *const *cols);
+void table_row(const char *const *cells);
+/* Record that a measurement could not be taken (the driver then exits 1). */
+void failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int failures(void);
+
+/* ---- the measurements; each fills `results` for the target summary ---- */
+struct results {
+	bool have_startup, have_loops, have_storm, have_signal;
+	double startup_added_ms[C_COUNT];    /* median over rounds of (candidate - bare), /bin/true */
+	double loops_min_ratio_pid1, loops_min_ratio_plain;
+	const char *loops_worst_pid1, *loops_worst_plain;
+	char loops_misses[1024];
+	bool storm_ok[C_COUNT];
+	double storm_zmax[C_COUNT], storm_lat_med[C_COUNT], storm_lat_p99[C_COUNT];
+	double signal_ms[C_COUNT];
+};
+extern struct results results;
+void measure_startup(void);
+void measure_idle(void);     /* memory, processes, signal to exit */
+void measure_loops(void);
+void measure_storm(void);
+void summarize_targets(void);
+
+#endif

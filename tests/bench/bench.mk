@@ -1,0 +1,33 @@
+# make bench: the benchmarks of issue #5 (reap.so against tini, dumb-init, catatonit and the limit).
+# Not part of `make test`: timings never gate anything. `make bench BENCH_QUICK=1` is a smoke run of
+# a few seconds; BENCH_ONLY=startup,idle,loops,storm runs a subset. `make bench-build` only compiles
+# (with the project's warning flags).
+BENCH_BUILD := $(BUILD)/bench
+BENCH_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -O2 -g
+BENCH_HDR := $(wildcard tests/bench/*.h)
+BENCH_DRIVER_SRC := $(wildcard tests/bench/*.c)
+BENCH_WORK := $(patsubst tests/bench/work/%.c,$(BENCH_BUILD)/%,$(wildcard tests/bench/work/*.c))
+BENCH_QUICK ?=
+BENCH_OUT ?= tests/bench/results/$(if $(filter-out 0,$(BENCH_QUICK)),quick,latest).md
+
+.PHONY: bench bench-build
+bench-build: $(BENCH_BUILD)/reapbench $(BENCH_WORK) $(BENCH_BUILD)/empty.so
+
+$(BENCH_BUILD)/empty.so: tests/bench/so/empty.c tests/bench/bench.mk
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -fPIC -shared $< -o $@
+
+$(BENCH_BUILD)/reapbench: $(BENCH_DRIVER_SRC) $(BENCH_HDR) tests/bench/bench.mk
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $(BENCH_DRIVER_SRC) -o $@ -lm
+
+$(BENCH_WORK): $(BENCH_BUILD)/%: tests/bench/work/%.c $(BENCH_HDR) tests/bench/bench.mk
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -Itests/bench $< -o $@
+
+bench: $(BUILD)/reap.so bench-build
+	@tests/bench/install-deps.sh
+	@mkdir -p $(dir $(BENCH_OUT))
+	$(BENCH_BUILD)/reapbench --shim $(abspath $(BUILD)/reap.so) --empty $(abspath $(BENCH_BUILD)/empty.so) \
+		--work $(abspath $(BENCH_BUILD)) $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) \
+		--out $(BENCH_OUT) $(if $(filter-out 0,$(BENCH_QUICK)),--quick)

@@ -1,0 +1,63 @@
+/* The ways to be PID 1 that the benchmark compares, and the argv/envp of one run. Every run gets
+ * the same small fixed environment, never the driver's own (no stray LD_PRELOAD or REAP_*). */
+#include "bench.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const w_tini[] = {"/usr/bin/tini", "--", NULL};
+static const char *const w_dumb[] = {"/usr/bin/dumb-init", NULL};
+static const char *const w_cata[] = {"/usr/bin/catatonit", "--", NULL};
+
+const struct cand cands[C_COUNT] = {
+	[C_BARE] = {"bare", NULL, P_NONE, false},
+	[C_REAP] = {"reap.so", NULL, P_REAP, false},
+	[C_TINI] = {"tini", w_tini, P_NONE, true},
+	[C_DUMB] = {"dumb-init", w_dumb, P_NONE, true},
+	[C_CATA] = {"catatonit", w_cata, P_NONE, true},
+	[C_PERIODIC] = {"periodic 1 s", NULL, P_NONE, false},
+	[C_LIMIT] = {"limit: 1 signal", NULL, P_NONE, false},
+	[C_EMPTY] = {"empty .so (reference)", NULL, P_EMPTY, false},
+};
+
+const char *const *cand_argv(const struct cand *c, const char *const *prog)
+{
+	static const char *argv[32];
+	int n = 0;
+
+	for (int i = 0; c->wrapper && c->wrapper[i]; i++) {
+		argv[n++] = c->wrapper[i];
+	}
+	for (int i = 0; prog[i] && n < 31; i++) {
+		argv[n++] = prog[i];
+	}
+	argv[n] = NULL;
+	return argv;
+}
+
+const char *const *make_env(enum preload preload, const char *const *extra)
+{
+	static char preload_var[4200];
+	static const char *envp[16];
+	int n = 0;
+
+	envp[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	envp[n++] = "LC_ALL=C";
+	if (preload != P_NONE) {
+		snprintf(preload_var, sizeof preload_var, "LD_PRELOAD=%s", preload == P_REAP ? cfg.shim : cfg.empty);
+		envp[n++] = preload_var;
+	}
+	for (int i = 0; extra && extra[i] && n < 15; i++) {
+		envp[n++] = extra[i];
+	}
+	envp[n] = NULL;
+	return envp;
+}
+
+const char *work_prog(const char *name, int slot)
+{
+	static char paths[4][4200];
+
+	snprintf(paths[slot & 3], sizeof paths[0], "%s/%s", cfg.work, name);
+	return paths[slot & 3];
+}
