@@ -1,6 +1,9 @@
 /* active.h: whether the shim acts in this process. The constructor decides once per process image
- * and records the pid it decided for; a child made in any way (fork, vfork, raw clone) has another
- * pid and so is inert from its first instruction, without any code having to run in it. */
+ * and writes the decision into a page the kernel wipes in every child made without CLONE_VM (fork,
+ * and raw clones such as the Go runtime's), so such a child is inert from its first instruction
+ * without any code running in it and without a system call per check. A vfork child shares the
+ * page; the vfork wrapper marks it in its thread-local flag instead. Where the kernel lacks
+ * MADV_WIPEONFORK, the decision is the pid, compared with getpid(). */
 #ifndef REAP_ACTIVE_H
 #define REAP_ACTIVE_H
 
@@ -8,19 +11,32 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+struct active_page {
+	pid_t pid; /* the process the shim acts in; 0 in any child */
+};
+
+extern struct active_page *active_page;
 extern pid_t active_pid;
+extern __thread int in_vfork_child __attribute__((tls_model("initial-exec")));
 
 /* Async-signal-safe. */
 static inline bool reap_active(void)
 {
-	pid_t pid = __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE);
+	const struct active_page *page = __atomic_load_n(&active_page, __ATOMIC_ACQUIRE);
+	pid_t pid;
+
+	if (__builtin_expect(page != NULL, 1)) {
+		return __atomic_load_n(&page->pid, __ATOMIC_RELAXED) != 0 && !in_vfork_child;
+	}
+	pid = __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE);
 	return pid != 0 && pid == getpid();
 }
 
-/* True in the init process of a PID namespace that the shim acts in. Async-signal-safe. */
+/* True in the init process of a PID namespace that the shim acts in. It guards what only an init
+ * may do (signal the whole namespace), so it also asks the kernel. Async-signal-safe. */
 static inline bool reap_is_init(void)
 {
-	return __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE) == 1 && getpid() == 1;
+	return reap_active() && __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE) == 1 && getpid() == 1;
 }
 
 #endif

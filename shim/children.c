@@ -72,7 +72,7 @@ bool children_foreach(void (*visit)(pid_t, void *), void *ctx)
 	if (dir < 0) {
 		return false;
 	}
-	while ((n = real()->syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+	while ((n = LIBC(syscall)(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
 			if (d->d_name[0] >= '0' && d->d_name[0] <= '9') {

@@ -89,30 +89,30 @@ static void release(struct own_env *env)
 
 REAP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	WITH_OWN_LIST(envp, real()->execve(path, argv, env_));
-	return real()->execve(path, argv, envp);
+	WITH_OWN_LIST(envp, LIBC(execve)(path, argv, env_));
+	return LIBC(execve)(path, argv, envp);
 }
 
 REAP_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	WITH_OWN_LIST(envp, real()->execvpe(file, argv, env_));
-	return real()->execvpe(file, argv, envp);
+	WITH_OWN_LIST(envp, LIBC(execvpe)(file, argv, env_));
+	return LIBC(execvpe)(file, argv, envp);
 }
 
 REAP_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	WITH_OWN_LIST(envp, real()->fexecve(fd, argv, env_));
-	return real()->fexecve(fd, argv, envp);
+	WITH_OWN_LIST(envp, LIBC(fexecve)(fd, argv, env_));
+	return LIBC(fexecve)(fd, argv, envp);
 }
 
 REAP_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
-	if (real()->execveat == NULL) {
+	if (LIBC(execveat) == NULL) {
 		errno = ENOSYS;
 		return -1;
 	}
-	WITH_OWN_LIST(envp, real()->execveat(dirfd, path, argv, env_, flags));
-	return real()->execveat(dirfd, path, argv, envp, flags);
+	WITH_OWN_LIST(envp, LIBC(execveat)(dirfd, path, argv, env_, flags));
+	return LIBC(execveat)(dirfd, path, argv, envp, flags);
 }
 
 REAP_EXPORT int execv(const char *path, char *const argv[])

@@ -8,6 +8,7 @@
  * which LD_PRELOAD does reach. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -23,7 +24,26 @@
 #include "spawn.h"
 #include "terminate.h"
 
+struct active_page *active_page;
 pid_t active_pid;
+__thread int in_vfork_child __attribute__((tls_model("initial-exec")));
+
+static void mark_active(pid_t self)
+{
+	long size = sysconf(_SC_PAGESIZE);
+	struct active_page *page = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	__atomic_store_n(&active_pid, self, __ATOMIC_RELEASE);
+	if (page == MAP_FAILED) {
+		return;
+	}
+	if (madvise(page, (size_t)size, MADV_WIPEONFORK) != 0) {
+		munmap(page, (size_t)size);
+		return;
+	}
+	page->pid = self;
+	__atomic_store_n(&active_page, page, __ATOMIC_RELEASE);
+}
 
 static bool become_subreaper(pid_t self)
 {
@@ -57,7 +77,7 @@ __attribute__((constructor)) static void reap_start(void)
 
 	bool listed;
 
-	real_bind();
+	real_bind_async_safe();
 	config_load();
 	pthread_atfork(NULL, NULL, spawn_reset_in_child);
 	if (config.mode == MODE_OFF || (self != 1 && !become_subreaper(self))) {
@@ -70,7 +90,8 @@ __attribute__((constructor)) static void reap_start(void)
 	if (!listed) {
 		children_foreach(adopt, NULL);
 	}
-	__atomic_store_n(&active_pid, self, __ATOMIC_RELEASE);
+	real_bind_all();
+	mark_active(self);
 	sigchld_init();
 	terminate_init();
 	signals_adopt_handlers();

@@ -1,59 +1,89 @@
 /* real.c: owns the table of libc's own entry points (see real.h). A symbol libc lacks stays NULL;
- * the wrappers that need it then fail with ENOSYS, and REAP_VERBOSE=1 says which one was missing. */
+ * the wrappers that can meet one (_Fork, execveat) fail with ENOSYS, and REAP_VERBOSE=2 says
+ * which one was missing. */
 #include "real.h"
 
 #include <dlfcn.h>
-#include <string.h>
 
 #include "log.h"
 
 struct real_libc real_libc;
-int real_bound;
 
-static void *next_symbol(const char *name, const char *version)
+static spawn_fn *posix_spawn_compat, *posix_spawnp_compat;
+
+void *real_bind_one(void **slot, const char *name)
 {
-	void *sym = version ? dlvsym(RTLD_NEXT, name, version) : dlsym(RTLD_NEXT, name);
-	if (sym == NULL) {
+	void *fn = dlsym(RTLD_NEXT, name);
+
+	if (fn == NULL) {
 		log_debug2("libc has no ", name);
 	}
-	return sym;
+	__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+	return fn;
 }
 
-#define BIND(field, name) (real_libc.field = next_symbol(name, NULL))
+#define BIND(name) ((void)LIBC(name))
 
-void real_bind(void)
+void real_bind_async_safe(void)
 {
-	BIND(fork, "fork");
-	BIND(_Fork, "_Fork");
-	BIND(clone, "clone");
-	BIND(posix_spawn, "posix_spawn");
-	BIND(posix_spawnp, "posix_spawnp");
+	BIND(fork);
+	BIND(_Fork);
+	BIND(wait4);
+	BIND(waitid);
+	BIND(sigaction);
+	BIND(syscall);
+	BIND(execve);
+	BIND(fexecve);
+	BIND(execveat);
+	BIND(_exit);
+	BIND(_Exit);
+}
+
+void real_bind_all(void)
+{
+	real_bind_async_safe();
+	BIND(clone);
+	BIND(posix_spawn);
+	BIND(posix_spawnp);
+	BIND(forkpty);
+	BIND(daemon);
+	BIND(signal);
+	BIND(bsd_signal);
+	BIND(ssignal);
+	BIND(sysv_signal);
+	BIND(sigset);
+	BIND(sigignore);
+	BIND(siginterrupt);
+	BIND(system);
+	BIND(popen);
+	BIND(pclose);
+	BIND(wordexp);
+	BIND(execvpe);
+	real_posix_spawn_compat();
+	real_posix_spawnp_compat();
+}
+
+static spawn_fn *versioned(spawn_fn **slot, const char *name)
+{
+	spawn_fn *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
 #if defined(__x86_64__) && defined(__GLIBC__)
-	real_libc.posix_spawn_compat = next_symbol("posix_spawn", "GLIBC_2.2.5");
-	real_libc.posix_spawnp_compat = next_symbol("posix_spawnp", "GLIBC_2.2.5");
+	if (fn == NULL) {
+		fn = (spawn_fn *)dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
+		__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+	}
+#else
+	(void)name;
 #endif
-	BIND(forkpty, "forkpty");
-	BIND(daemon, "daemon");
-	BIND(syscall, "syscall");
-	BIND(wait4, "wait4");
-	BIND(waitid, "waitid");
-	BIND(sigaction, "sigaction");
-	BIND(signal, "signal");
-	BIND(bsd_signal, "bsd_signal");
-	BIND(ssignal, "ssignal");
-	BIND(sysv_signal, "sysv_signal");
-	BIND(sigset, "sigset");
-	BIND(sigignore, "sigignore");
-	BIND(siginterrupt, "siginterrupt");
-	BIND(system, "system");
-	BIND(popen, "popen");
-	BIND(pclose, "pclose");
-	BIND(wordexp, "wordexp");
-	BIND(execve, "execve");
-	BIND(execvpe, "execvpe");
-	BIND(fexecve, "fexecve");
-	BIND(execveat, "execveat");
-	BIND(_exit, "_exit");
-	BIND(_Exit, "_Exit");
-	__atomic_store_n(&real_bound, 1, __ATOMIC_RELEASE);
+	return fn;
+}
+
+spawn_fn *real_posix_spawn_compat(void)
+{
+	return versioned(&posix_spawn_compat, "posix_spawn");
+}
+
+spawn_fn *real_posix_spawnp_compat(void)
+{
+	return versioned(&posix_spawnp_compat, "posix_spawnp");
 }

@@ -1,5 +1,5 @@
-/* real.h: libc's own entry points, bound once with dlsym(RTLD_NEXT) so that every wrapper can reach
- * the next definition in the chain (libc itself, or another interposer such as ASan). */
+/* real.h: libc's own entry points, each bound once with dlsym(RTLD_NEXT) so that every wrapper can
+ * reach the next definition in the chain (libc itself, or another interposer such as ASan). */
 #ifndef REAP_REAL_H
 #define REAP_REAL_H
 
@@ -24,7 +24,7 @@ struct real_libc {
 	pid_t (*fork)(void);
 	pid_t (*_Fork)(void);
 	int (*clone)(int (*)(void *), void *, int, void *, ...);
-	spawn_fn *posix_spawn, *posix_spawnp, *posix_spawn_compat, *posix_spawnp_compat;
+	spawn_fn *posix_spawn, *posix_spawnp;
 	pid_t (*forkpty)(int *, char *, const struct termios *, const struct winsize *);
 	int (*daemon)(int, int);
 	long (*syscall)(long, ...);
@@ -55,19 +55,30 @@ struct real_libc {
 	void (*_Exit)(int) __attribute__((noreturn));
 };
 
-/* Binds every pointer the first time it is needed (the constructor does it before any handler is
- * installed; a call from another library's constructor may come first). Not for signal handlers. */
-void real_bind(void);
-
 extern struct real_libc real_libc;
-extern int real_bound;
 
-static inline const struct real_libc *real(void)
+/* The next definition of name after the shim, bound into *slot on first use. */
+void *real_bind_one(void **slot, const char *name);
+
+static inline void *real_lookup(void **slot, const char *name)
 {
-	if (__builtin_expect(!__atomic_load_n(&real_bound, __ATOMIC_ACQUIRE), 0)) {
-		real_bind();
-	}
-	return &real_libc;
+	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	return __builtin_expect(fn != NULL, 1) ? fn : real_bind_one(slot, name);
 }
+
+/* libc's name, e.g. LIBC(fork)(). Binding is lazy, so that an inert program pays only for what it
+ * calls; what a signal handler may reach is bound in advance (real_bind_async_safe). */
+#define LIBC(name) ((__typeof__(real_libc.name))real_lookup((void **)&real_libc.name, #name))
+
+/* Binds the functions that a signal handler or a vfork child may reach through the shim. Every
+ * process does this in the constructor; an active one binds everything (real_bind_all), before
+ * any handler of the shim is installed. */
+void real_bind_async_safe(void);
+void real_bind_all(void);
+
+/* glibc's pre-2.15 posix_spawn and posix_spawnp (x86-64), NULL elsewhere. */
+spawn_fn *real_posix_spawn_compat(void);
+spawn_fn *real_posix_spawnp_compat(void);
 
 #endif

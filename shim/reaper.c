@@ -133,7 +133,7 @@ void reaper_collect(pid_t pid)
 	}
 	memset(&info, 0, sizeof(info));
 	/* The raw call, because only it reports the orphan's resource usage for the stash. */
-	if (real()->syscall(SYS_waitid, P_PID, pid, &info, WEXITED | WNOHANG, &usage) == 0 && info.si_pid == pid) {
+	if (LIBC(syscall)(SYS_waitid, P_PID, pid, &info, WEXITED | WNOHANG, &usage) == 0 && info.si_pid == pid) {
 		reaper_record(pid, status_from_info(&info), &usage, name);
 	}
 }
@@ -144,7 +144,7 @@ static enum sweep_result sweep(siginfo_t *own_head)
 		siginfo_t info;
 
 		memset(&info, 0, sizeof(info));
-		if (real()->waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) {
+		if (LIBC(waitid)(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) {
 			return SWEEP_CLEAR;
 		}
 		if (registry_undecidable()) {
@@ -173,7 +173,7 @@ static void collect_if_foreign(pid_t pid, void *ctx)
 		return;
 	}
 	memset(&info, 0, sizeof(info));
-	if (real()->waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+	if (LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
 		reaper_collect(pid);
 	}
 }

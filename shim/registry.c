@@ -252,7 +252,7 @@ void registry_prune(void)
 		siginfo_t info;
 
 		if (table[i].pid > 0 &&
-		    real()->waitid(P_PID, (id_t)table[i].pid, &info,
+		    LIBC(waitid)(P_PID, (id_t)table[i].pid, &info,
 				   WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) < 0 &&
 		    errno == ECHILD) {
 			table[i].pid = SLOT_GONE;

@@ -66,7 +66,7 @@ static pid_t spawn_shell(const char *command, const posix_spawn_file_actions_t *
 	pid_t pid = 0;
 
 	registry_birth_begin();
-	*rc = real()->posix_spawn(&pid, SHELL_PATH, actions, attr, argv, environ);
+	*rc = LIBC(posix_spawn)(&pid, SHELL_PATH, actions, attr, argv, environ);
 	spawn_birth_end(*rc == 0 ? pid : 0);
 	return *rc == 0 ? pid : -1;
 }
@@ -76,7 +76,7 @@ static pid_t wait_for(pid_t pid, int *status)
 	pid_t r;
 
 	do {
-		r = real()->wait4(pid, status, 0, NULL);
+		r = LIBC(wait4)(pid, status, 0, NULL);
 	} while (r < 0 && errno == EINTR);
 	return r;
 }
@@ -153,7 +153,7 @@ static int run_system(const char *command)
 REAP_EXPORT int system(const char *command)
 {
 	if (!reap_active()) {
-		return real()->system(command);
+		return LIBC(system)(command);
 	}
 	if (command == NULL) {
 		return run_system("exit 0") == 0;
@@ -264,7 +264,7 @@ REAP_EXPORT FILE *popen(const char *command, const char *mode)
 	bool reading, cloexec;
 
 	if (!reap_active()) {
-		return real()->popen(command, mode);
+		return LIBC(popen)(command, mode);
 	}
 	if (!parse_mode(mode, &reading, &cloexec)) {
 		errno = EINVAL;
@@ -288,7 +288,7 @@ REAP_EXPORT int pclose(FILE *file)
 	}
 	pthread_mutex_unlock(&streams_lock);
 	if (stream == NULL) {
-		return real()->pclose(file); /* opened before the shim was active */
+		return LIBC(pclose)(file); /* opened before the shim was active */
 	}
 	fclose(file);
 	if (wait_for(stream->pid, &status) < 0) {
@@ -308,10 +308,10 @@ REAP_EXPORT int wordexp(const char *words, wordexp_t *result, int flags)
 	int rc;
 
 	if (!reap_active()) {
-		return real()->wordexp(words, result, flags);
+		return LIBC(wordexp)(words, result, flags);
 	}
 	registry_opaque_begin();
-	rc = real()->wordexp(words, result, flags);
+	rc = LIBC(wordexp)(words, result, flags);
 	if (registry_opaque_end()) {
 		sigchld_resume();
 	}

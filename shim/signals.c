@@ -85,10 +85,10 @@ void signals_manage(int sig, policy_fn *fn)
 	if (policy[sig] != NULL) {
 		return;
 	}
-	real()->sigaction(sig, NULL, &program[sig]);
+	LIBC(sigaction)(sig, NULL, &program[sig]);
 	fn(&program[sig], &kernel);
 	wrap_if_needed(&program[sig], &kernel);
-	real()->sigaction(sig, &kernel, NULL);
+	LIBC(sigaction)(sig, &kernel, NULL);
 	__atomic_store_n(&policy[sig], fn, __ATOMIC_RELEASE);
 }
 
@@ -98,7 +98,7 @@ void signals_adopt_handlers(void)
 	for (int sig = 1; sig < NSIG; sig++) {
 		struct sigaction act;
 
-		if (sig != SIGKILL && sig != SIGSTOP && !is_fault(sig) && real()->sigaction(sig, NULL, &act) == 0 &&
+		if (sig != SIGKILL && sig != SIGSTOP && !is_fault(sig) && LIBC(sigaction)(sig, NULL, &act) == 0 &&
 		    is_handler(&act) && !(act.sa_flags & SA_RESTART)) {
 			signals_manage(sig, as_is);
 		}
@@ -125,14 +125,14 @@ static int inert_action(int sig, const struct sigaction *act, struct sigaction *
 	struct sigaction kernel;
 
 	if (old != NULL) {
-		if (real()->sigaction(sig, NULL, &kernel) != 0) {
+		if (LIBC(sigaction)(sig, NULL, &kernel) != 0) {
 			return -1;
 		}
 		if (is_shim_handler(&kernel)) {
 			signals_program_action(sig, &kernel);
 		}
 	}
-	if (act != NULL && real()->sigaction(sig, act, NULL) != 0) {
+	if (act != NULL && LIBC(sigaction)(sig, act, NULL) != 0) {
 		return -1;
 	}
 	if (old != NULL) {
@@ -149,14 +149,14 @@ static int install(int sig, const struct sigaction *act)
 
 	policy[sig](act, &kernel);
 	wrap_if_needed(act, &kernel);
-	if (real()->sigaction(sig, &kernel, NULL) != 0) {
+	if (LIBC(sigaction)(sig, &kernel, NULL) != 0) {
 		return -1;
 	}
 	program[sig] = *act;
 	/* The kernel can never block these two, and does not report them. */
 	sigdelset(&program[sig].sa_mask, SIGKILL);
 	sigdelset(&program[sig].sa_mask, SIGSTOP);
-	if (real()->sigaction(sig, NULL, &stored) == 0) {
+	if (LIBC(sigaction)(sig, NULL, &stored) == 0) {
 		program[sig].sa_flags = (act->sa_flags & ~SA_RESTORER) | (stored.sa_flags & SA_RESTORER);
 		program[sig].sa_restorer = stored.sa_restorer;
 	}
@@ -173,7 +173,7 @@ int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
 		/* A handler that could cut a wait short is counted from now on. */
 		if (act == NULL || !is_handler(act) || (act->sa_flags & SA_RESTART) || is_fault(sig) || sig <= 0 ||
 		    sig >= NSIG || !reap_active()) {
-			return real()->sigaction(sig, act, old);
+			return LIBC(sigaction)(sig, act, old);
 		}
 		lock_take(&lock, &mask);
 		signals_manage(sig, as_is);
@@ -215,7 +215,7 @@ void signals_reset_default(int sig)
 	if (reap_active()) {
 		install(sig, &reset);
 	} else {
-		real()->sigaction(sig, &reset, NULL);
+		LIBC(sigaction)(sig, &reset, NULL);
 	}
 	lock_give(&lock, &mask);
 }
@@ -294,23 +294,23 @@ static handler_fn *bsd_semantics(int sig, handler_fn *handler)
 
 REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
 {
-	return ours(sig) ? bsd_semantics(sig, handler) : real()->signal(sig, handler);
+	return ours(sig) ? bsd_semantics(sig, handler) : LIBC(signal)(sig, handler);
 }
 
 REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
 {
-	return ours(sig) ? bsd_semantics(sig, handler) : real()->bsd_signal(sig, handler);
+	return ours(sig) ? bsd_semantics(sig, handler) : LIBC(bsd_signal)(sig, handler);
 }
 
 REAP_EXPORT handler_fn *ssignal(int sig, handler_fn *handler)
 {
-	return ours(sig) ? bsd_semantics(sig, handler) : real()->ssignal(sig, handler);
+	return ours(sig) ? bsd_semantics(sig, handler) : LIBC(ssignal)(sig, handler);
 }
 
 static handler_fn *sysv_semantics(int sig, handler_fn *handler)
 {
 	if (!ours(sig)) {
-		return real()->sysv_signal(sig, handler);
+		return LIBC(sysv_signal)(sig, handler);
 	}
 	return install_simple(sig, handler, SA_RESETHAND | SA_NODEFER, false);
 }
@@ -331,7 +331,7 @@ REAP_EXPORT handler_fn *sigset(int sig, handler_fn *disposition)
 	struct sigaction act, old;
 
 	if (!ours(sig)) {
-		return real()->sigset(sig, disposition);
+		return LIBC(sigset)(sig, disposition);
 	}
 	sigemptyset(&one);
 	sigaddset(&one, sig);
@@ -359,7 +359,7 @@ REAP_EXPORT int sigignore(int sig)
 	struct sigaction act;
 
 	if (!ours(sig)) {
-		return real()->sigignore(sig);
+		return LIBC(sigignore)(sig);
 	}
 	memset(&act, 0, sizeof(act));
 	act.sa_handler = SIG_IGN;
@@ -371,7 +371,7 @@ REAP_EXPORT int siginterrupt(int sig, int interrupt)
 	struct sigaction act;
 
 	if (!ours(sig)) {
-		return real()->siginterrupt(sig, interrupt);
+		return LIBC(siginterrupt)(sig, interrupt);
 	}
 	if (signals_action(sig, NULL, &act) != 0) {
 		return -1;

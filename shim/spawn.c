@@ -81,18 +81,18 @@ static long tracked(long (*create)(void *), void *arg, bool unlock_in_child)
 static long call_fork(void *arg)
 {
 	(void)arg;
-	return real()->fork();
+	return LIBC(fork)();
 }
 
 static long call_Fork(void *arg)
 {
 	(void)arg;
-	return real()->_Fork();
+	return LIBC(_Fork)();
 }
 
 REAP_EXPORT pid_t fork(void)
 {
-	return reap_active() ? (pid_t)tracked(call_fork, NULL, false) : real()->fork();
+	return reap_active() ? (pid_t)tracked(call_fork, NULL, false) : LIBC(fork)();
 }
 
 REAP_EXPORT pid_t __fork(void)
@@ -102,11 +102,11 @@ REAP_EXPORT pid_t __fork(void)
 
 REAP_EXPORT pid_t _Fork(void)
 {
-	if (real()->_Fork == NULL) {
+	if (LIBC(_Fork) == NULL) {
 		errno = ENOSYS;
 		return -1;
 	}
-	return reap_active() ? (pid_t)tracked(call_Fork, NULL, true) : real()->_Fork();
+	return reap_active() ? (pid_t)tracked(call_Fork, NULL, true) : LIBC(_Fork)();
 }
 
 #if !defined(__x86_64__)
@@ -122,17 +122,33 @@ REAP_EXPORT pid_t __vfork(void)
 	return fork();
 }
 #else
-/* Called by the trampoline in vfork-x86_64.S before the system call; returns whether to track. */
+/* The trampoline in vfork-x86_64.S calls these three. While the child borrows the parent's memory
+ * it is marked inert in the thread-local flag it shares with the parent thread; the parent blocks
+ * every signal for the window (the kernel holds them back from a vfork parent anyway), so that no
+ * handler of its own runs while the flag is set. */
 __attribute__((visibility("hidden"))) int reap_vfork_begin(void);
+__attribute__((visibility("hidden"))) void reap_vfork_child(void);
 __attribute__((visibility("hidden"))) pid_t reap_vfork_end(long raw, int tracking);
+
+static __thread sigset_t vfork_mask __attribute__((tls_model("initial-exec")));
 
 int reap_vfork_begin(void)
 {
+	sigset_t all;
+
 	if (!reap_active()) {
 		return 0;
 	}
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &vfork_mask);
 	registry_birth_begin();
 	return 1;
+}
+
+void reap_vfork_child(void)
+{
+	in_vfork_child = 1;
+	sigprocmask(SIG_SETMASK, &vfork_mask, NULL);
 }
 
 /* In the parent, once the child has exec'd or exited: raw is the system call's result. */
@@ -141,7 +157,9 @@ pid_t reap_vfork_end(long raw, int tracking)
 	pid_t pid = raw < 0 ? -1 : (pid_t)raw;
 
 	if (tracking) {
+		in_vfork_child = 0;
 		spawn_birth_end(pid > 0 ? pid : 0);
+		sigprocmask(SIG_SETMASK, &vfork_mask, NULL);
 	}
 	if (raw < 0) {
 		errno = (int)-raw;
@@ -155,17 +173,48 @@ static bool fork_like(uint64_t flags)
 	return !(flags & (CLONE_VM | CLONE_THREAD | CLONE_PARENT));
 }
 
+/* A CLONE_VM|CLONE_VFORK child runs fn in the parent's memory, thread-local flag included. */
+struct vm_child {
+	int (*fn)(void *);
+	void *arg;
+	sigset_t mask;
+};
+
+static int start_vm_child(void *arg)
+{
+	struct vm_child *child = arg;
+
+	in_vfork_child = 1;
+	sigprocmask(SIG_SETMASK, &child->mask, NULL);
+	return child->fn(child->arg);
+}
+
 static int tracked_clone(int (*fn)(void *), void *stack, int flags, void *arg, pid_t *ptid, void *tls, pid_t *ctid)
 {
+	struct vm_child child = {.fn = fn, .arg = arg};
+	bool shares_memory = (flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
+	sigset_t all;
 	int pid;
 
-	/* A thread, a sibling or a child sharing our memory is not a fork: it only gets recorded. */
+	/* A thread or a sibling is not a child. */
 	if (!reap_active() || (flags & (CLONE_THREAD | CLONE_PARENT))) {
-		return real()->clone(fn, stack, flags, arg, ptid, tls, ctid);
+		return LIBC(clone)(fn, stack, flags, arg, ptid, tls, ctid);
+	}
+	if (shares_memory) {
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, &child.mask);
+		fn = start_vm_child;
+		arg = &child;
 	}
 	registry_birth_begin();
-	pid = real()->clone(fn, stack, flags, arg, ptid, tls, ctid);
+	pid = LIBC(clone)(fn, stack, flags, arg, ptid, tls, ctid);
+	if (shares_memory) {
+		in_vfork_child = 0;
+	}
 	spawn_birth_end(pid > 0 ? pid : 0);
+	if (shares_memory) {
+		sigprocmask(SIG_SETMASK, &child.mask, NULL);
+	}
 	return pid;
 }
 
@@ -210,20 +259,20 @@ static int tracked_spawn(spawn_fn *spawn, pid_t *pid, const char *path, const po
 	return rc;
 }
 
-#define SPAWN_WRAPPER(name, field)                                                                        \
+#define SPAWN_WRAPPER(name, next)                                                                         \
 	REAP_EXPORT int name(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,    \
 			     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])        \
 	{                                                                                                 \
-		return tracked_spawn(real()->field, pid, path, actions, attr, argv, envp);                \
+		return tracked_spawn(next, pid, path, actions, attr, argv, envp);                         \
 	}
 
-SPAWN_WRAPPER(posix_spawn, posix_spawn)
-SPAWN_WRAPPER(posix_spawnp, posix_spawnp)
+SPAWN_WRAPPER(posix_spawn, LIBC(posix_spawn))
+SPAWN_WRAPPER(posix_spawnp, LIBC(posix_spawnp))
 #if defined(__x86_64__) && defined(__GLIBC__)
 /* Binaries linked before glibc 2.15 call these (shim/versions-x86_64.map); they keep their
  * old semantics (a script without #! is run by /bin/sh). */
-SPAWN_WRAPPER(reap_posix_spawn_compat, posix_spawn_compat)
-SPAWN_WRAPPER(reap_posix_spawnp_compat, posix_spawnp_compat)
+SPAWN_WRAPPER(reap_posix_spawn_compat, real_posix_spawn_compat())
+SPAWN_WRAPPER(reap_posix_spawnp_compat, real_posix_spawnp_compat())
 __asm__(".symver reap_posix_spawn_compat, posix_spawn@GLIBC_2.2.5");
 __asm__(".symver reap_posix_spawnp_compat, posix_spawnp@GLIBC_2.2.5");
 #endif
@@ -233,10 +282,10 @@ REAP_EXPORT pid_t forkpty(int *amaster, char *name, const struct termios *termp,
 	pid_t pid;
 
 	if (!reap_active()) {
-		return real()->forkpty(amaster, name, termp, winp);
+		return LIBC(forkpty)(amaster, name, termp, winp);
 	}
 	registry_birth_begin();
-	pid = real()->forkpty(amaster, name, termp, winp);
+	pid = LIBC(forkpty)(amaster, name, termp, winp);
 	if (pid != 0) {
 		spawn_birth_end(pid > 0 ? pid : 0);
 	}
@@ -252,7 +301,7 @@ REAP_EXPORT int daemon(int nochdir, int noclose)
 	if (was_active) {
 		registry_birth_begin();
 	}
-	rc = real()->daemon(nochdir, noclose);
+	rc = LIBC(daemon)(nochdir, noclose);
 	if (was_active && reap_active()) {
 		spawn_birth_end(0);
 	}
@@ -268,7 +317,7 @@ static long call_raw(void *arg)
 {
 	const struct raw_call *c = arg;
 
-	return real()->syscall(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4], c->args[5]);
+	return LIBC(syscall)(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4], c->args[5]);
 }
 
 static bool raw_creates_child(const struct raw_call *c)

@@ -48,7 +48,7 @@ static void reap_what_has_ended(void)
 		siginfo_t info;
 
 		memset(&info, 0, sizeof(info));
-		if (real()->waitid(P_ALL, 0, &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) {
+		if (LIBC(waitid)(P_ALL, 0, &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) {
 			return;
 		}
 	}
@@ -73,7 +73,7 @@ static void drain_namespace(int sig)
 
 		reap_what_has_ended();
 		memset(&info, 0, sizeof(info));
-		if (real()->waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD) {
+		if (LIBC(waitid)(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD) {
 			return; /* no child left, hence no descendant */
 		}
 		left = deadline - now_ns();
@@ -125,10 +125,10 @@ static void die_of(int sig)
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
-	real()->sigaction(sig, &dfl, NULL);
+	LIBC(sigaction)(sig, &dfl, NULL);
 	sigemptyset(&one);
 	sigaddset(&one, sig);
-	real()->syscall(SYS_tgkill, getpid(), gettid(), sig);
+	LIBC(syscall)(SYS_tgkill, getpid(), gettid(), sig);
 	sigprocmask(SIG_UNBLOCK, &one, NULL);
 }
 
@@ -151,7 +151,7 @@ static void on_terminate(int sig, siginfo_t *info, void *context)
 	code = final_status(128 + sig);
 	say("PID 1 has no handler for signal ", sig, code);
 	drain_namespace(sig);
-	real()->_exit(code);
+	LIBC(_exit)(code);
 }
 
 /* SIG_DFL is emulated; anything else is the program's (an SA_RESETHAND handler falls back to the
@@ -190,7 +190,7 @@ static void at_exit(int status, void *arg)
 	(void)arg;
 	if ((code & 0xff) != (status & 0xff)) {
 		fflush(NULL);
-		real()->_exit(code);
+		LIBC(_exit)(code);
 	}
 }
 
@@ -201,12 +201,12 @@ static void at_quick_exit_hook(void)
 
 REAP_EXPORT void _exit(int status)
 {
-	real()->_exit(terminate_at_exit(status));
+	LIBC(_exit)(terminate_at_exit(status));
 }
 
 REAP_EXPORT void _Exit(int status)
 {
-	real()->_Exit(terminate_at_exit(status));
+	LIBC(_Exit)(terminate_at_exit(status));
 }
 
 void terminate_init(void)

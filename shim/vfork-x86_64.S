@@ -3,8 +3,9 @@
  * The vfork child runs on the parent's stack until it execs or exits, so nothing the wrapper keeps
  * in its own frame survives the call: the return address waits in %r8 and the tracking flag in %r9,
  * which the syscall instruction preserves and the child cannot change for the parent. The child
- * only puts the return address back and returns 0; the parent, whose stack is its own again once
- * the kernel resumes it, calls back into C (spawn.c) to record the child.
+ * puts the return address back, calls reap_vfork_child (below the caller's frame, which it may
+ * use like any function the child calls) and returns 0; the parent, whose stack is its own again
+ * once the kernel resumes it, calls reap_vfork_end to record the child.
  */
 	.text
 	.globl vfork
@@ -13,6 +14,7 @@
 	.type __vfork, @function
 	.hidden reap_vfork_begin
 	.hidden reap_vfork_end
+	.hidden reap_vfork_child
 	.p2align 4
 vfork:
 __vfork:
@@ -32,7 +34,7 @@ __vfork:
 	.cfi_adjust_cfa_offset 8
 	.cfi_rel_offset %rip, 0
 	testq %rax, %rax
-	jz 1f				/* the child: return 0 at once */
+	jz 2f				/* the child */
 	movq %rax, %rdi
 	movl %r9d, %esi
 	subq $8, %rsp
@@ -41,6 +43,16 @@ __vfork:
 	addq $8, %rsp
 	.cfi_adjust_cfa_offset -8
 1:
+	ret
+2:
+	testl %r9d, %r9d
+	jz 1b				/* an untracked child: return 0 at once */
+	subq $8, %rsp
+	.cfi_adjust_cfa_offset 8
+	call reap_vfork_child		/* a tracked child: mark it inert, give it its mask */
+	addq $8, %rsp
+	.cfi_adjust_cfa_offset -8
+	xorl %eax, %eax
 	ret
 	.cfi_endproc
 	.size vfork, .-vfork

@@ -28,9 +28,9 @@
 static int call_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
 {
 	if (usage == NULL) {
-		return real()->waitid(idtype, id, info, options);
+		return LIBC(waitid)(idtype, id, info, options);
 	}
-	return (int)real()->syscall(SYS_waitid, idtype, id, info, options, usage);
+	return (int)LIBC(syscall)(SYS_waitid, idtype, id, info, options, usage);
 }
 
 /* The fields the kernel writes into a waitid report. */
@@ -113,7 +113,7 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 		unsigned hidden;
 		do {
 			hidden = signals_handler_runs();
-			r = real()->wait4(pid, &st, options, usage);
+			r = LIBC(wait4)(pid, &st, options, usage);
 		} while (r < 0 && interrupted_by_shim_alone(hidden));
 		if (r <= 0) {
 			return r;
@@ -135,7 +135,7 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 	pid_t pgid = pid == 0 ? getpgrp() : -pid;
 
 	if (!reap_active()) {
-		return real()->wait4(pid, status, options, usage);
+		return LIBC(wait4)(pid, status, options, usage);
 	}
 	if (pid > 0) {
 		return wait4_one(pid, status, options, usage);
@@ -150,7 +150,7 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 			errno = ECHILD;
 			return -1;
 		}
-		r = real()->wait4(pid, &st, options, usage != NULL ? &ru : NULL);
+		r = LIBC(wait4)(pid, &st, options, usage != NULL ? &ru : NULL);
 		if (r < 0 && interrupted_by_shim_alone(hidden)) {
 			continue;
 		}
