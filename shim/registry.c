@@ -2,10 +2,15 @@
  *
  * The table is an open-addressing hash set of pids in memory from mmap (never malloc: it may grow
  * from a fork called in a signal handler), so insert, lookup and removal are O(1) and there is no
- * fixed limit. All of it sits behind one lock whose holder blocks signals (lock.h). */
+ * fixed limit. Lookups, the hot path of the SIGCHLD handler, take no lock: slots are read
+ * atomically, a table outgrown is kept (readers may still be in it; their total stays below twice
+ * the largest), and a clean-up that moves entries in place is bracketed by a version counter that
+ * readers check, seqlock-style. Changes take the one lock whose holder blocks signals (lock.h).
+ * The stash is a small ring whose slots are claimed with compare-and-swap. */
 #include "registry.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -24,105 +29,205 @@ struct slot {
 	unsigned flags;
 };
 
-static int lock;
-static struct slot *table;
-static size_t capacity; /* a power of two, or 0 before the first insert */
-static size_t live;     /* own children recorded */
-static size_t used;     /* live plus tombstones */
-static int births;      /* creating calls in flight */
-static int opaque;      /* libc-internal child windows in flight */
+struct table {
+	size_t capacity; /* a power of two */
+	struct slot slots[];
+};
 
+static int lock;
+static struct table *current; /* NULL before the first insert */
+static unsigned version;      /* odd while entries move within the current table */
+static size_t live;           /* own children recorded */
+static size_t used;           /* live plus tombstones */
+static int births;            /* creating calls in flight */
+static int opaque;            /* libc-internal child windows in flight */
+
+enum { STASH_EMPTY, STASH_WRITING, STASH_FULL, STASH_TAKING };
 #define STASH_SIZE 32
 struct stashed {
+	int state;
 	pid_t pid;
 	int status;
 	struct rusage usage;
 };
 static struct stashed stash[STASH_SIZE];
 static unsigned stash_next;
+static int stash_filled;
 
-static size_t home(pid_t pid)
+static size_t home(pid_t pid, size_t capacity)
 {
 	return ((unsigned)pid * 2654435761u) & (capacity - 1);
 }
 
-static struct slot *find(pid_t pid)
+static pid_t slot_pid(const struct slot *s)
 {
-	if (capacity == 0) {
+	return __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE);
+}
+
+static struct slot *find_in(struct table *t, pid_t pid)
+{
+	if (t == NULL) {
 		return NULL;
 	}
-	for (size_t i = home(pid);; i = (i + 1) & (capacity - 1)) {
-		if (table[i].pid == pid) {
-			return &table[i];
+	for (size_t i = home(pid, t->capacity), n = 0; n < t->capacity; i = (i + 1) & (t->capacity - 1), n++) {
+		pid_t p = slot_pid(&t->slots[i]);
+		if (p == pid) {
+			return &t->slots[i];
 		}
-		if (table[i].pid == SLOT_EMPTY) {
+		if (p == SLOT_EMPTY) {
 			return NULL;
 		}
 	}
+	return NULL;
 }
 
-static void place(struct slot *slots, size_t cap, pid_t pid, unsigned flags)
+/* Lock-free lookup of pid, made again if entries moved meanwhile. With set_flags, also sets those
+ * flags on the slot and says whether they were new. */
+static bool look_up(pid_t pid, unsigned set_flags)
 {
-	size_t i = ((unsigned)pid * 2654435761u) & (cap - 1);
+	for (;;) {
+		unsigned v = __atomic_load_n(&version, __ATOMIC_ACQUIRE);
+		struct slot *s;
+		bool fresh = false;
 
-	while (slots[i].pid != SLOT_EMPTY && slots[i].pid != SLOT_GONE) {
-		i = (i + 1) & (cap - 1);
-	}
-	slots[i].pid = pid;
-	slots[i].flags = flags;
-}
-
-/* Rebuilds the table with room for twice the live entries and no tombstones. */
-static bool rebuild(void)
-{
-	size_t cap = MIN_CAPACITY;
-	struct slot *slots;
-
-	while (cap < (live + 1) * 4) {
-		cap *= 2;
-	}
-	slots = mmap(NULL, cap * sizeof(*slots), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (slots == MAP_FAILED) {
-		return false;
-	}
-	for (size_t i = 0; i < capacity; i++) {
-		if (table[i].pid > 0) {
-			place(slots, cap, table[i].pid, table[i].flags);
+		if (v & 1) {
+			sched_yield();
+			continue;
+		}
+		s = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid);
+		if (s != NULL && set_flags != 0) {
+			fresh = !(__atomic_fetch_or(&s->flags, set_flags, __ATOMIC_ACQ_REL) & set_flags);
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&version, __ATOMIC_RELAXED) == v) {
+			return set_flags != 0 ? fresh : s != NULL;
 		}
 	}
-	if (table != NULL) {
-		munmap(table, capacity * sizeof(*table));
+}
+
+static struct table *new_table(size_t capacity)
+{
+	struct table *t = mmap(NULL, sizeof(*t) + capacity * sizeof(struct slot), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (t == MAP_FAILED) {
+		return NULL;
 	}
-	table = slots;
-	capacity = cap;
+	t->capacity = capacity;
+	return t;
+}
+
+static void place(struct table *t, pid_t pid, unsigned flags)
+{
+	size_t i = home(pid, t->capacity);
+
+	while (t->slots[i].pid != SLOT_EMPTY && t->slots[i].pid != SLOT_GONE) {
+		i = (i + 1) & (t->capacity - 1);
+	}
+	__atomic_store_n(&t->slots[i].flags, flags, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->slots[i].pid, pid, __ATOMIC_RELEASE);
+}
+
+/* Makes room: a larger table when the live entries need it, else the tombstones cleared in place.
+ * Lock held. */
+static bool make_room(void)
+{
+	size_t capacity = MIN_CAPACITY;
+	struct table *old = current, *scratch;
+
+	while (capacity < (live + 1) * 4) {
+		capacity *= 2;
+	}
+	if (old == NULL || capacity > old->capacity) {
+		struct table *t = new_table(capacity);
+		if (t == NULL) {
+			return false;
+		}
+		for (size_t i = 0; old != NULL && i < old->capacity; i++) {
+			if (old->slots[i].pid > 0) {
+				place(t, old->slots[i].pid, old->slots[i].flags);
+			}
+		}
+		__atomic_store_n(&current, t, __ATOMIC_RELEASE);
+		used = live;
+		return true;
+	}
+	scratch = new_table(old->capacity);
+	if (scratch == NULL) {
+		return false;
+	}
+	memcpy(scratch->slots, old->slots, old->capacity * sizeof(struct slot));
+	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
+	memset(old->slots, 0, old->capacity * sizeof(struct slot));
+	for (size_t i = 0; i < scratch->capacity; i++) {
+		if (scratch->slots[i].pid > 0) {
+			place(old, scratch->slots[i].pid, scratch->slots[i].flags);
+		}
+	}
+	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
+	munmap(scratch, sizeof(*scratch) + scratch->capacity * sizeof(struct slot));
 	used = live;
 	return true;
 }
 
+/* Lock held. */
 static void insert(pid_t pid)
 {
-	struct slot *s = find(pid);
+	struct slot *s = find_in(current, pid);
 
 	if (s != NULL) {
-		s->flags = 0; /* a recycled pid is a new child */
+		__atomic_store_n(&s->flags, 0, __ATOMIC_RELAXED); /* a recycled pid is a new child */
 		return;
 	}
-	if ((used + 1) * 2 > capacity && !rebuild() && used + 1 >= capacity) {
+	if ((current == NULL || (used + 1) * 2 > current->capacity) && !make_room() &&
+	    (current == NULL || used + 1 >= current->capacity)) {
 		log_verbose2("out of memory: a child is not recorded as own", "");
 		return;
 	}
-	place(table, capacity, pid, 0);
-	live++;
+	place(current, pid, 0);
+	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
 	used++;
 }
 
-static void drop_stashed(pid_t pid)
+/* Lock held. */
+static void remove_slot(struct slot *s)
 {
-	for (unsigned i = 0; i < STASH_SIZE; i++) {
-		if (stash[i].pid == pid) {
-			stash[i].pid = 0;
-		}
+	__atomic_store_n(&s->pid, SLOT_GONE, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
+}
+
+static bool stash_claim(struct stashed *s, int from, int to)
+{
+	return __atomic_compare_exchange_n(&s->state, &from, to, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* Empties the stash slot of pid, copying it out when status is not NULL. */
+static bool stash_remove(pid_t pid, int *status, struct rusage *usage)
+{
+	if (__atomic_load_n(&stash_filled, __ATOMIC_ACQUIRE) == 0) {
+		return false;
 	}
+	for (unsigned i = 0; i < STASH_SIZE; i++) {
+		struct stashed *s = &stash[i];
+
+		if (__atomic_load_n(&s->pid, __ATOMIC_RELAXED) != pid || !stash_claim(s, STASH_FULL, STASH_TAKING)) {
+			continue;
+		}
+		if (s->pid != pid) { /* overwritten in between */
+			__atomic_store_n(&s->state, STASH_FULL, __ATOMIC_RELEASE);
+			continue;
+		}
+		if (status != NULL) {
+			*status = s->status;
+			if (usage != NULL) {
+				*usage = s->usage;
+			}
+		}
+		__atomic_store_n(&s->state, STASH_EMPTY, __ATOMIC_RELEASE);
+		__atomic_sub_fetch(&stash_filled, 1, __ATOMIC_RELEASE);
+		return true;
+	}
+	return false;
 }
 
 void registry_birth_begin(void)
@@ -137,8 +242,8 @@ bool registry_birth_end(pid_t pid)
 	if (pid > 0) {
 		lock_take(&lock, &mask);
 		insert(pid);
-		drop_stashed(pid);
 		lock_give(&lock, &mask);
+		stash_remove(pid, NULL, NULL); /* a status from the pid's previous life */
 	}
 	return __atomic_sub_fetch(&births, 1, __ATOMIC_SEQ_CST) == 0 && !registry_undecidable();
 }
@@ -174,13 +279,7 @@ void registry_adopt(pid_t pid)
 
 bool registry_is_own(pid_t pid)
 {
-	sigset_t mask;
-	bool own;
-
-	lock_take(&lock, &mask);
-	own = find(pid) != NULL;
-	lock_give(&lock, &mask);
-	return own;
+	return look_up(pid, 0);
 }
 
 void registry_forget(pid_t pid)
@@ -189,10 +288,9 @@ void registry_forget(pid_t pid)
 	struct slot *s;
 
 	lock_take(&lock, &mask);
-	s = find(pid);
+	s = find_in(current, pid);
 	if (s != NULL) {
-		s->pid = SLOT_GONE;
-		live--;
+		remove_slot(s);
 	}
 	lock_give(&lock, &mask);
 }
@@ -202,10 +300,13 @@ void registry_forget_all(void)
 	sigset_t mask;
 
 	lock_take(&lock, &mask);
-	if (table != NULL) {
-		memset(table, 0, capacity * sizeof(*table));
+	if (current != NULL) {
+		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
+		memset(current->slots, 0, current->capacity * sizeof(struct slot));
+		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
 	}
-	live = used = 0;
+	__atomic_store_n(&live, 0, __ATOMIC_RELAXED);
+	used = 0;
 	lock_give(&lock, &mask);
 }
 
@@ -216,31 +317,20 @@ size_t registry_count(void)
 
 bool registry_announce(pid_t pid)
 {
-	sigset_t mask;
-	struct slot *s;
-	bool fresh = false;
-
-	lock_take(&lock, &mask);
-	s = find(pid);
-	if (s != NULL && !(s->flags & ANNOUNCED)) {
-		s->flags |= ANNOUNCED;
-		fresh = true;
-	}
-	lock_give(&lock, &mask);
-	return fresh;
+	return look_up(pid, ANNOUNCED);
 }
 
 bool registry_any_in_group(pid_t pgid)
 {
-	sigset_t mask;
-	bool found = false;
+	struct table *t = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
 
-	lock_take(&lock, &mask);
-	for (size_t i = 0; i < capacity && !found; i++) {
-		found = table[i].pid > 0 && getpgid(table[i].pid) == pgid;
+	for (size_t i = 0; t != NULL && i < t->capacity; i++) {
+		pid_t pid = slot_pid(&t->slots[i]);
+		if (pid > 0 && getpgid(pid) == pgid) {
+			return true;
+		}
 	}
-	lock_give(&lock, &mask);
-	return found;
+	return false;
 }
 
 void registry_prune(void)
@@ -248,15 +338,14 @@ void registry_prune(void)
 	sigset_t mask;
 
 	lock_take(&lock, &mask);
-	for (size_t i = 0; i < capacity; i++) {
+	for (size_t i = 0; current != NULL && i < current->capacity; i++) {
 		siginfo_t info;
+		struct slot *s = &current->slots[i];
 
-		if (table[i].pid > 0 &&
-		    LIBC(waitid)(P_PID, (id_t)table[i].pid, &info,
-				   WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) < 0 &&
+		if (s->pid > 0 &&
+		    LIBC(waitid)(P_PID, (id_t)s->pid, &info, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) < 0 &&
 		    errno == ECHILD) {
-			table[i].pid = SLOT_GONE;
-			live--;
+			remove_slot(s);
 		}
 	}
 	lock_give(&lock, &mask);
@@ -264,16 +353,16 @@ void registry_prune(void)
 
 void registry_format(char *buf, size_t len)
 {
-	sigset_t mask;
+	struct table *t = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
 	size_t at = 0;
 
-	lock_take(&lock, &mask);
-	for (size_t i = 0; i < capacity; i++) {
+	for (size_t i = 0; t != NULL && i < t->capacity; i++) {
 		char digits[12];
 		size_t n = 0;
-		unsigned v = (unsigned)table[i].pid;
+		pid_t pid = slot_pid(&t->slots[i]);
+		unsigned v = (unsigned)pid;
 
-		if (table[i].pid <= 0) {
+		if (pid <= 0) {
 			continue;
 		}
 		do {
@@ -290,7 +379,6 @@ void registry_format(char *buf, size_t len)
 			buf[at++] = digits[--n];
 		}
 	}
-	lock_give(&lock, &mask);
 	buf[at] = '\0';
 }
 
@@ -315,39 +403,31 @@ void registry_parse_list(const char *list, void (*visit)(pid_t, void *), void *c
 
 void stash_put(pid_t pid, int status, const struct rusage *usage)
 {
-	sigset_t mask;
-	struct stashed *s;
+	for (;;) {
+		struct stashed *s = &stash[__atomic_fetch_add(&stash_next, 1, __ATOMIC_RELAXED) % STASH_SIZE];
+		bool was_full = stash_claim(s, STASH_FULL, STASH_WRITING);
 
-	lock_take(&lock, &mask);
-	s = &stash[stash_next++ % STASH_SIZE];
-	s->pid = pid;
-	s->status = status;
-	if (usage != NULL) {
-		s->usage = *usage;
-	} else {
-		memset(&s->usage, 0, sizeof(s->usage));
+		if (!was_full && !stash_claim(s, STASH_EMPTY, STASH_WRITING)) {
+			continue; /* another thread is on this slot: the next one */
+		}
+		__atomic_store_n(&s->pid, pid, __ATOMIC_RELAXED);
+		s->status = status;
+		if (usage != NULL) {
+			s->usage = *usage;
+		} else {
+			memset(&s->usage, 0, sizeof(s->usage));
+		}
+		__atomic_store_n(&s->state, STASH_FULL, __ATOMIC_RELEASE);
+		if (!was_full) {
+			__atomic_add_fetch(&stash_filled, 1, __ATOMIC_RELEASE);
+		}
+		return;
 	}
-	lock_give(&lock, &mask);
 }
 
 bool stash_take(pid_t pid, int *status, struct rusage *usage)
 {
-	sigset_t mask;
-	bool found = false;
-
-	lock_take(&lock, &mask);
-	for (unsigned i = 0; i < STASH_SIZE && !found; i++) {
-		if (stash[i].pid == pid) {
-			found = true;
-			stash[i].pid = 0;
-			*status = stash[i].status;
-			if (usage != NULL) {
-				*usage = stash[i].usage;
-			}
-		}
-	}
-	lock_give(&lock, &mask);
-	return found;
+	return stash_remove(pid, status, usage);
 }
 
 void registry_reset_in_child(void)
