@@ -6,7 +6,9 @@
  * becomes a child subreaper. The opt-in is pinned to that process by rewriting the variable to
  * "subreaper:PID", so that it survives the process's own exec but does not reach its descendants,
  * which LD_PRELOAD does reach. */
+#include <errno.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -65,6 +67,15 @@ static bool become_subreaper(pid_t self)
 	return true;
 }
 
+/* One system call instead of a read of /proc when there are none, as for a container's first process. */
+static bool has_children(void)
+{
+	siginfo_t info;
+
+	return LIBC(waitid)(P_ALL, 0, &info, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) == 0 ||
+	       errno != ECHILD;
+}
+
 static void adopt(pid_t pid, void *ctx)
 {
 	(void)ctx;
@@ -87,10 +98,9 @@ __attribute__((constructor)) static void reap_start(void)
 	/* Children inherited across exec stay the program's (a re-exec'ing master keeps its workers):
 	 * those the previous image listed, or all of them when it did not run the shim. */
 	listed = exec_adopt_listed();
-	if (!listed) {
+	if (!listed && has_children()) {
 		children_foreach(adopt, NULL);
 	}
-	real_bind_all();
 	mark_active(self);
 	sigchld_init();
 	terminate_init();

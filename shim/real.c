@@ -39,30 +39,6 @@ void real_bind_async_safe(void)
 	BIND(_Exit);
 }
 
-void real_bind_all(void)
-{
-	real_bind_async_safe();
-	BIND(clone);
-	BIND(posix_spawn);
-	BIND(posix_spawnp);
-	BIND(forkpty);
-	BIND(daemon);
-	BIND(signal);
-	BIND(bsd_signal);
-	BIND(ssignal);
-	BIND(sysv_signal);
-	BIND(sigset);
-	BIND(sigignore);
-	BIND(siginterrupt);
-	BIND(system);
-	BIND(popen);
-	BIND(pclose);
-	BIND(wordexp);
-	BIND(execvpe);
-	real_posix_spawn_compat();
-	real_posix_spawnp_compat();
-}
-
 static spawn_fn *versioned(spawn_fn **slot, const char *name)
 {
 	spawn_fn *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);

@@ -71,11 +71,10 @@ static inline void *real_lookup(void **slot, const char *name)
  * calls; what a signal handler may reach is bound in advance (real_bind_async_safe). */
 #define LIBC(name) ((__typeof__(real_libc.name))real_lookup((void **)&real_libc.name, #name))
 
-/* Binds the functions that a signal handler or a vfork child may reach through the shim. Every
- * process does this in the constructor; an active one binds everything (real_bind_all), before
- * any handler of the shim is installed. */
+/* Binds the functions that a signal handler or a vfork child may reach through the shim (the
+ * async-signal-safe ones). Every process does this in its constructor, before the shim installs
+ * any handler; the others bind on first use. */
 void real_bind_async_safe(void);
-void real_bind_all(void);
 
 /* glibc's pre-2.15 posix_spawn and posix_spawnp (x86-64), NULL elsewhere. */
 spawn_fn *real_posix_spawn_compat(void);

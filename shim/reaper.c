@@ -26,6 +26,9 @@
 
 /* Set when the handler stopped at a fresh own zombie without reading /proc. */
 static int view_blocked;
+/* Sweeps made by the handler, and the count the last wait saw: while the handler keeps sweeping,
+ * a wait has nothing to pick up after it. */
+static unsigned signal_sweeps, sweeps_seen;
 
 int status_from_info(const siginfo_t *info)
 {
@@ -192,6 +195,7 @@ enum sweep_result reaper_on_signal(pid_t fresh_own, siginfo_t *own_head)
 {
 	enum sweep_result result = sweep(own_head);
 
+	__atomic_add_fetch(&signal_sweeps, 1, __ATOMIC_RELAXED);
 	if (result == SWEEP_OWN_HEAD && own_head->si_pid == fresh_own) {
 		__atomic_store_n(&view_blocked, 1, __ATOMIC_RELAXED);
 	} else if (result == SWEEP_OWN_HEAD) {
@@ -205,8 +209,14 @@ enum sweep_result reaper_on_signal(pid_t fresh_own, siginfo_t *own_head)
 
 void reaper_after_wait(void)
 {
+	unsigned sweeps = __atomic_load_n(&signal_sweeps, __ATOMIC_RELAXED);
 	siginfo_t own_head;
 
+	/* SIGCHLD is being handled and left nothing behind: the common case costs no system call. */
+	if (__atomic_exchange_n(&sweeps_seen, sweeps, __ATOMIC_RELAXED) != sweeps &&
+	    !__atomic_load_n(&view_blocked, __ATOMIC_RELAXED)) {
+		return;
+	}
 	switch (sweep(&own_head)) {
 	case SWEEP_CLEAR:
 		__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);

@@ -98,7 +98,8 @@ void signals_adopt_handlers(void)
 	for (int sig = 1; sig < NSIG; sig++) {
 		struct sigaction act;
 
-		if (sig != SIGKILL && sig != SIGSTOP && !is_fault(sig) && LIBC(sigaction)(sig, NULL, &act) == 0 &&
+		if (sig != SIGKILL && sig != SIGSTOP && !is_fault(sig) && !signals_managed(sig) &&
+		    LIBC(sigaction)(sig, NULL, &act) == 0 &&
 		    is_handler(&act) && !(act.sa_flags & SA_RESTART)) {
 			signals_manage(sig, as_is);
 		}
