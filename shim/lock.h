@@ -9,12 +9,18 @@
 #include <sched.h>
 #include <signal.h>
 
+/* Set while the calling thread has every signal blocked already (a fork's window): taking a lock
+ * then needs no system call. */
+extern __thread int signals_held __attribute__((tls_model("initial-exec")));
+
 static inline void lock_take(int *lock, sigset_t *saved_mask)
 {
 	sigset_t all;
 
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, saved_mask);
+	if (!signals_held) {
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, saved_mask);
+	}
 	while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE) != 0) {
 		sched_yield();
 	}
@@ -23,7 +29,9 @@ static inline void lock_take(int *lock, sigset_t *saved_mask)
 static inline void lock_give(int *lock, const sigset_t *saved_mask)
 {
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
-	sigprocmask(SIG_SETMASK, saved_mask, NULL);
+	if (!signals_held) {
+		sigprocmask(SIG_SETMASK, saved_mask, NULL);
+	}
 }
 
 #endif

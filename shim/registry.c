@@ -128,6 +128,18 @@ static void place(struct table *t, pid_t pid, unsigned flags)
 	__atomic_store_n(&t->slots[i].pid, pid, __ATOMIC_RELEASE);
 }
 
+/* Counts live entries again after they moved, since a lock-free removal may have raced the move.
+ * Lock held. */
+static void recount(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < current->capacity; i++) {
+		n += slot_pid(&current->slots[i]) > 0;
+	}
+	__atomic_store_n(&live, n, __ATOMIC_RELAXED);
+}
+
 /* Makes room: a larger table when the live entries need it, else the tombstones cleared in place.
  * Lock held. */
 static bool make_room(void)
@@ -143,12 +155,16 @@ static bool make_room(void)
 		if (t == NULL) {
 			return false;
 		}
+		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
 		for (size_t i = 0; old != NULL && i < old->capacity; i++) {
-			if (old->slots[i].pid > 0) {
-				place(t, old->slots[i].pid, old->slots[i].flags);
+			pid_t pid = slot_pid(&old->slots[i]);
+			if (pid > 0) {
+				place(t, pid, old->slots[i].flags);
 			}
 		}
 		__atomic_store_n(&current, t, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
+		recount();
 		used = live;
 		return true;
 	}
@@ -166,6 +182,7 @@ static bool make_room(void)
 	}
 	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
 	munmap(scratch, sizeof(*scratch) + scratch->capacity * sizeof(struct slot));
+	recount();
 	used = live;
 	return true;
 }
@@ -282,16 +299,34 @@ bool registry_is_own(pid_t pid)
 	return look_up(pid, 0);
 }
 
+/* Lock-free in the common case: the slot is marked gone with compare-and-swap. If entries moved
+ * meanwhile, the move may have copied the pid already: the removal is made again under the lock,
+ * which also counts the live entries afresh. */
 void registry_forget(pid_t pid)
 {
-	sigset_t mask;
+	unsigned v = __atomic_load_n(&version, __ATOMIC_SEQ_CST);
 	struct slot *s;
+	sigset_t mask;
 
+	if (!(v & 1)) {
+		s = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid);
+		if (s != NULL) {
+			pid_t expected = pid;
+			if (__atomic_compare_exchange_n(&s->pid, &expected, SLOT_GONE, false, __ATOMIC_SEQ_CST,
+							__ATOMIC_RELAXED)) {
+				__atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
+			}
+		}
+		if (__atomic_load_n(&version, __ATOMIC_SEQ_CST) == v) {
+			return;
+		}
+	}
 	lock_take(&lock, &mask);
 	s = find_in(current, pid);
 	if (s != NULL) {
-		remove_slot(s);
+		__atomic_store_n(&s->pid, SLOT_GONE, __ATOMIC_RELEASE);
 	}
+	recount();
 	lock_give(&lock, &mask);
 }
 

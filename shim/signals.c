@@ -10,6 +10,7 @@
 #include "signals.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "active.h"
@@ -26,10 +27,19 @@
 
 static int lock;
 static struct sigaction program[NSIG];
+static unsigned program_version[NSIG]; /* odd while program[sig] is being written */
 static __thread unsigned handler_runs __attribute__((tls_model("initial-exec")));
 static policy_fn *policy[NSIG];
 static void *shim_handlers[MAX_SHIM_HANDLERS];
-static sigset_t interrupting; /* managed signals siginterrupt() asked not to restart */
+static sigset_t interrupting;
+
+/* Writes program[sig]; lock held (or start-up). */
+static void set_program(int sig, const struct sigaction *act)
+{
+	__atomic_add_fetch(&program_version[sig], 1, __ATOMIC_SEQ_CST);
+	program[sig] = *act;
+	__atomic_add_fetch(&program_version[sig], 1, __ATOMIC_SEQ_CST);
+} /* managed signals siginterrupt() asked not to restart */
 
 unsigned signals_handler_runs(void)
 {
@@ -85,9 +95,12 @@ void signals_manage(int sig, policy_fn *fn)
 	if (policy[sig] != NULL) {
 		return;
 	}
-	LIBC(sigaction)(sig, NULL, &program[sig]);
-	fn(&program[sig], &kernel);
-	wrap_if_needed(&program[sig], &kernel);
+	struct sigaction now;
+
+	LIBC(sigaction)(sig, NULL, &now);
+	set_program(sig, &now);
+	fn(&now, &kernel);
+	wrap_if_needed(&now, &kernel);
 	LIBC(sigaction)(sig, &kernel, NULL);
 	__atomic_store_n(&policy[sig], fn, __ATOMIC_RELEASE);
 }
@@ -146,21 +159,21 @@ static int inert_action(int sig, const struct sigaction *act, struct sigaction *
  * would store it (glibc adds SA_RESTORER and its restorer, and reports them back). Lock held. */
 static int install(int sig, const struct sigaction *act)
 {
-	struct sigaction kernel, stored;
+	struct sigaction kernel, stored, wish = *act;
 
 	policy[sig](act, &kernel);
 	wrap_if_needed(act, &kernel);
 	if (LIBC(sigaction)(sig, &kernel, NULL) != 0) {
 		return -1;
 	}
-	program[sig] = *act;
 	/* The kernel can never block these two, and does not report them. */
-	sigdelset(&program[sig].sa_mask, SIGKILL);
-	sigdelset(&program[sig].sa_mask, SIGSTOP);
+	sigdelset(&wish.sa_mask, SIGKILL);
+	sigdelset(&wish.sa_mask, SIGSTOP);
 	if (LIBC(sigaction)(sig, NULL, &stored) == 0) {
-		program[sig].sa_flags = (act->sa_flags & ~SA_RESTORER) | (stored.sa_flags & SA_RESTORER);
-		program[sig].sa_restorer = stored.sa_restorer;
+		wish.sa_flags = (act->sa_flags & ~SA_RESTORER) | (stored.sa_flags & SA_RESTORER);
+		wish.sa_restorer = stored.sa_restorer;
 	}
+	set_program(sig, &wish);
 	return 0;
 }
 
@@ -195,13 +208,22 @@ int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
 	return rc;
 }
 
+/* Lock-free: a writer holds the lock with every signal blocked, so it is never this thread. */
 void signals_program_action(int sig, struct sigaction *out)
 {
-	sigset_t mask;
+	for (;;) {
+		unsigned v = __atomic_load_n(&program_version[sig], __ATOMIC_ACQUIRE);
 
-	lock_take(&lock, &mask);
-	*out = program[sig];
-	lock_give(&lock, &mask);
+		if (v & 1) {
+			sched_yield();
+			continue;
+		}
+		*out = program[sig];
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&program_version[sig], __ATOMIC_RELAXED) == v) {
+			return;
+		}
+	}
 }
 
 void signals_reset_default(int sig)

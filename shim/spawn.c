@@ -5,8 +5,8 @@
  *
  * Each creation is a "birth": announced before the call, so that the SIGCHLD handler leaves every
  * unknown child alone while it is in flight, and ended with the new pid recorded as own. Forks
- * also block SIGCHLD in the calling thread for that window, so that a child that dies at once is
- * reported after it is recorded instead of being parked for a replay. */
+ * also block every signal in the calling thread for that window, so that a child that dies at
+ * once is reported after it is recorded instead of being parked for a replay. */
 #include "spawn.h"
 
 #include <errno.h>
@@ -44,34 +44,33 @@ void spawn_reset_in_child(void)
 	shell_reset_in_child();
 }
 
-static void block_sigchld(sigset_t *saved)
-{
-	sigset_t chld;
+__thread int signals_held __attribute__((tls_model("initial-exec")));
 
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, saved);
-}
-
-/* One fork-like creation; create() returns 0 in the child, like fork. */
+/* One fork-like creation; create() returns 0 in the child, like fork. Every signal is blocked for
+ * the window: a child that dies at once is reported after its pid is recorded, and recording it
+ * needs no further change of the mask. */
 static long tracked(long (*create)(void *), void *arg, bool unlock_in_child)
 {
-	sigset_t saved;
+	sigset_t all, saved;
 	long pid;
 	int saved_errno;
 
-	block_sigchld(&saved);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &saved);
+	signals_held = 1;
 	registry_birth_begin();
 	pid = create(arg);
 	if (pid == 0) {
 		if (unlock_in_child) {
 			spawn_reset_in_child();
 		}
+		signals_held = 0;
 		sigprocmask(SIG_SETMASK, &saved, NULL);
 		return 0;
 	}
 	saved_errno = errno;
 	spawn_birth_end(pid > 0 ? (pid_t)pid : 0);
+	signals_held = 0;
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	errno = saved_errno;
 	return pid;
