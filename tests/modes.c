@@ -1,0 +1,307 @@
+/* Running core scenarios in each mode, and the expectations shared by the core tests; see modes.h. */
+#include "modes.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+bool stress(void)
+{
+	const char *s = getenv("STRESS");
+	return s != NULL && s[0] != '\0' && strcmp(s, "0") != 0;
+}
+
+static const char *mode_name(enum mode m)
+{
+	switch (m) {
+	case ACTIVE:
+		return "PID 1 with the shim";
+	case PLAIN1:
+		return "PID 1 without the shim";
+	case OFF1:
+		return "PID 1 with REAP_MODE=off";
+	case PLAIN:
+		return "not PID 1, without the shim";
+	case INERT:
+		return "not PID 1, with the shim (inert)";
+	case SUBREAPER:
+		return "not PID 1, with REAP_MODE=subreaper";
+	}
+	return "?";
+}
+
+void scn_start(enum mode mode, const char *name, const char *const args[], bool storm, const char *const env[],
+               struct proc *p)
+{
+	const char *argv[32];
+	size_t n = 0;
+	argv[n++] = scenario(name);
+	for (size_t i = 0; args != NULL && args[i] != NULL && n < 31; i++) {
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+
+	const char *full_env[64];
+	size_t k = 0;
+	full_env[k++] = storm ? "SCN_STORM=1" : "SCN_STORM=0";
+	if (mode == OFF1) {
+		full_env[k++] = "REAP_MODE=off";
+	} else if (mode == SUBREAPER) {
+		full_env[k++] = "REAP_MODE=subreaper";
+	}
+	for (size_t i = 0; env != NULL && env[i] != NULL && k < 63; i++) {
+		full_env[k++] = env[i];
+	}
+	full_env[k] = NULL;
+
+	bool preload = mode == ACTIVE || mode == OFF1 || mode == INERT || mode == SUBREAPER;
+	if (preload) {
+		cr_assert(access(shim_path(), R_OK) == 0, "%s is missing: run make first", shim_path());
+	}
+	cr_assert(access(argv[0], X_OK) == 0, "%s is missing: run make first", argv[0]);
+	struct run_opts opts = {
+		.pid1 = mode == ACTIVE || mode == PLAIN1 || mode == OFF1,
+		.preload = preload,
+		.env = full_env,
+		.timeout_s = stress() ? 300 : 60,
+	};
+	proc_start(p, argv, &opts);
+}
+
+void scn_run(enum mode mode, const char *name, const char *const args[], bool storm, const char *const env[],
+             struct run_result *r)
+{
+	struct proc p;
+	scn_start(mode, name, args, storm, env, &p);
+	proc_finish(&p, r);
+	cr_assert(!r->timed_out, "%s %s (%s) timed out; output:\n%s", name, args && args[0] ? args[0] : "",
+	          mode_name(mode), r->out);
+}
+
+int count_lines(const struct run_result *r, const char *prefix)
+{
+	int n = 0;
+	size_t plen = strlen(prefix);
+	for (const char *line = r->out; line != NULL && *line != '\0';) {
+		if (strncmp(line, prefix, plen) == 0) {
+			n++;
+		}
+		line = strchr(line, '\n');
+		if (line != NULL) {
+			line++;
+		}
+	}
+	return n;
+}
+
+void assert_passed(const char *what, const struct run_result *r)
+{
+	cr_assert(r->exit_code == 0 && count_lines(r, "FAIL") == 0,
+	          "%s: expected exit 0 and no FAIL line, got exit %d; output:\n%s", what, r->exit_code, r->out);
+}
+
+/* Line number and text of the first line where a and b differ. */
+static void first_difference(const char *a, const char *b, char *out, size_t len)
+{
+	int line = 1;
+	const char *la = a, *lb = b;
+	while (*a != '\0' && *a == *b) {
+		if (*a == '\n') {
+			line++;
+			la = a + 1;
+			lb = b + 1;
+		}
+		a++;
+		b++;
+	}
+	int na = (int)strcspn(la, "\n"), nb = (int)strcspn(lb, "\n");
+	snprintf(out, len, "line %d:\n  %.*s\nversus\n  %.*s", line, na, la, nb, lb);
+}
+
+void assert_same(const char *what_a, const struct run_result *a, const char *what_b, const struct run_result *b)
+{
+	if (a->exit_code == b->exit_code && strcmp(a->out, b->out) == 0) {
+		return;
+	}
+	char diff[1024];
+	first_difference(a->out, b->out, diff, sizeof diff);
+	cr_assert_fail("%s and %s differ: exit %d versus %d; first difference at %s\n"
+	               "--- %s:\n%s--- %s:\n%s",
+	               what_a, what_b, a->exit_code, b->exit_code, diff, what_a, a->out, what_b, b->out);
+}
+
+static char *describe(const char *name, const char *const args[], enum mode m, bool storm)
+{
+	char *s = NULL;
+	if (asprintf(&s, "%s %s (%s, %s)", name, args && args[0] ? args[0] : "", mode_name(m),
+	             storm ? "under a storm of foreign orphans" : "no foreign orphans") < 0) {
+		abort();
+	}
+	return s;
+}
+
+void expect_like_libc(const char *name, const char *const args[])
+{
+	struct run_result shim, libc;
+	char *d_shim = describe(name, args, ACTIVE, true);
+	char *d_libc = describe(name, args, PLAIN, false);
+	scn_run(ACTIVE, name, args, true, NULL, &shim);
+	assert_passed(d_shim, &shim);
+	scn_run(PLAIN, name, args, false, NULL, &libc);
+	assert_passed(d_libc, &libc);
+	assert_same(d_shim, &shim, d_libc, &libc);
+	run_result_free(&shim);
+	run_result_free(&libc);
+	free(d_shim);
+	free(d_libc);
+}
+
+static void assert_problem(const char *what, const struct run_result *r, const char *symptom)
+{
+	bool found = false;
+	for (const char *line = strstr(r->out, "FAIL"); line != NULL; line = strstr(line + 1, "\nFAIL")) {
+		const char *end = strchr(line + 1, '\n');
+		size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+		char *l = strndup(line, len);
+		found = found || strstr(l, symptom) != NULL;
+		free(l);
+	}
+	cr_assert(r->exit_code != 0 && found,
+	          "%s: the negative control must show the problem (a FAIL line with \"%s\" and a nonzero exit), "
+	          "got exit %d; output:\n%s",
+	          what, symptom, r->exit_code, r->out);
+}
+
+void expect_problem(const char *name, const char *const args[], const char *symptom)
+{
+	struct run_result r;
+	char *d = describe(name, args, PLAIN1, true);
+	scn_run(PLAIN1, name, args, true, ENV("SCN_SETTLE=0.3"), &r);
+	assert_problem(d, &r, symptom);
+	run_result_free(&r);
+	free(d);
+}
+
+void expect_inert(const char *name, const char *const args[])
+{
+	/* Outside PID 1 orphans do not come to the program, and the scenarios make none (they would
+	 * only burden the machine's init): no storm here. */
+	struct run_result shim, libc;
+	char *d_shim = describe(name, args, INERT, false);
+	char *d_libc = describe(name, args, PLAIN, false);
+	scn_run(INERT, name, args, false, NULL, &shim);
+	scn_run(PLAIN, name, args, false, NULL, &libc);
+	assert_passed(d_libc, &libc);
+	assert_same(d_shim, &shim, d_libc, &libc);
+	run_result_free(&shim);
+	run_result_free(&libc);
+	free(d_shim);
+	free(d_libc);
+}
+
+void expect_off(const char *name, const char *const args[], const char *symptom)
+{
+	struct run_result off, libc;
+	char *d_off = describe(name, args, OFF1, false);
+	char *d_libc = describe(name, args, PLAIN1, false);
+	scn_run(OFF1, name, args, false, NULL, &off);
+	scn_run(PLAIN1, name, args, false, NULL, &libc);
+	assert_same(d_off, &off, d_libc, &libc);
+	run_result_free(&off);
+	run_result_free(&libc);
+	free(d_off);
+	free(d_libc);
+
+	char *d_storm = describe(name, args, OFF1, true);
+	scn_run(OFF1, name, args, true, ENV("SCN_SETTLE=0.3"), &off);
+	assert_problem(d_storm, &off, symptom);
+	run_result_free(&off);
+	free(d_storm);
+}
+
+void expect_subreaper(const char *name, const char *const args[])
+{
+	struct run_result shim, libc;
+	char *d_shim = describe(name, args, SUBREAPER, true);
+	char *d_libc = describe(name, args, PLAIN, false);
+	scn_run(SUBREAPER, name, args, true, NULL, &shim);
+	assert_passed(d_shim, &shim);
+	scn_run(PLAIN, name, args, false, NULL, &libc);
+	assert_same(d_shim, &shim, d_libc, &libc);
+	run_result_free(&shim);
+	run_result_free(&libc);
+	free(d_shim);
+	free(d_libc);
+}
+
+/* ---- outside views ----------------------------------------------------------------------------- */
+
+static char state_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return 0;
+	}
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *paren = strrchr(buf, ')');
+	return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
+}
+
+void host_children(pid_t pid, int *zombies, int *live)
+{
+	*zombies = *live = 0;
+	char dir[64];
+	snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.') {
+			continue;
+		}
+		char path[512];
+		snprintf(path, sizeof path, "%s/%s/children", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f == NULL) {
+			continue;
+		}
+		int child;
+		while (fscanf(f, "%d", &child) == 1) {
+			char st = state_of(child);
+			if (st == 'Z') {
+				(*zombies)++;
+			} else if (st != 0) {
+				(*live)++;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+int host_threads(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	int n = -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "Threads: %d", &n) == 1) {
+			break;
+		}
+	}
+	fclose(f);
+	return n;
+}

@@ -1,0 +1,451 @@
+/* core_sigchld: the program's SIGCHLD disposition keeps working under a storm of foreign orphans
+ * (issue 2, property 6): handlers with and without SA_SIGINFO, SA_RESTART, SA_NOCLDSTOP,
+ * SA_NOCLDWAIT, SA_RESETHAND, SIG_IGN (set, or inherited across exec). A handler is told of every
+ * own child's end and never handed a foreign child. A forked child keeps its handler.
+ * (What sigaction/signal report back is core_sigquery.)
+ * Usage: core_sigchld siginfo|reaping|restart|norestart|nocldstop|stopreports|nocldwait|resethand|
+ *                     ign|forked|ign_exec|all       (ign_exec is not part of all) */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "scn.h"
+
+static struct sigaction saved;
+
+static void install_info(int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = sigrec_info;
+	sa.sa_flags = SA_SIGINFO | flags;
+	if (sigaction(SIGCHLD, &sa, &saved) != 0) {
+		scn_broken("sigaction(SIGCHLD)");
+	}
+}
+
+static void install_plain(void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	if (sigaction(SIGCHLD, &sa, &saved) != 0) {
+		scn_broken("sigaction(SIGCHLD)");
+	}
+}
+
+static void restore(void)
+{
+	sigaction(SIGCHLD, &saved, NULL);
+}
+
+/* Wait for own child k to end with `expect` and collect it. */
+static void collect(pid_t k, const char *via)
+{
+	int status;
+	pid_t got;
+	while ((got = waitpid(k, &status, 0)) < 0 && errno == EINTR) {
+	}
+	if (got == k) {
+		own_collect(via, got, status);
+	} else {
+		scn_fail("%s: expected %d, got %d (%s)", via, (int)k, (int)got, strerror(errno));
+	}
+}
+
+/* The handler must be told of k's state change with si_code code and si_status status. */
+static bool expect_told(pid_t k, int from, int code, int status, const char *what)
+{
+	struct sigrec_entry e;
+	if (!sigrec_wait(k, code, from, 5, &e)) {
+		scn_fail("%s: the handler was never told of own child %d (si_code %d)", what, (int)k, code);
+		return false;
+	}
+	if (e.status != status) {
+		scn_fail("%s: own child %d: expected si_status %d, got %d", what, (int)k, status, e.status);
+		return false;
+	}
+	return true;
+}
+
+/* ---- variants ------------------------------------------------------------------------------- */
+
+static void variant_siginfo(void)
+{
+	scn_stage("SA_SIGINFO", 30);
+	install_info(SA_RESTART);
+	int from0 = sigrec_count();
+	storm_batches(2);
+	int n = scn_scale(10);
+	for (int i = 0; i < n; i++) {
+		int from = sigrec_count();
+		int code = i % 3 == 2 ? -SIGTERM : 30 + i;
+		pid_t k = kid_exit(code);
+		if (code < 0) {
+			expect_told(k, from, CLD_KILLED, SIGTERM, "SA_SIGINFO");
+		} else {
+			expect_told(k, from, CLD_EXITED, code, "SA_SIGINFO");
+		}
+		collect(k, "waitpid(pid)");
+	}
+	restore();
+	sigrec_check_own(from0);
+	scn_say("SA_SIGINFO handler: told of %d own ends", n);
+}
+
+/* The classic reaper: a plain handler that loops waitpid(-1, WNOHANG). */
+#define REAPED_MAX 4096
+static struct {
+	atomic_int pid;
+	atomic_int status;
+} reaped[REAPED_MAX];
+static atomic_int n_reaped;
+
+static void reaping_handler(int sig)
+{
+	(void)sig;
+	int saved_errno = errno;
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		int i = atomic_fetch_add(&n_reaped, 1);
+		if (i < REAPED_MAX) {
+			atomic_store(&reaped[i].status, status);
+			atomic_store(&reaped[i].pid, pid);
+		}
+	}
+	errno = saved_errno;
+}
+
+static void variant_reaping(void)
+{
+	scn_stage("reaping handler", 30);
+	/* the storm process must not be reaped by this handler: it only ends in scn_finish */
+	install_plain(reaping_handler, SA_RESTART);
+	int n = scn_scale(12);
+	struct gate g;
+	gate_make(&g);
+	for (int i = 0; i < n; i++) {
+		kid_gated(&g, i % 4 == 3 ? -SIGKILL : 40 + i);
+	}
+	storm_batches(2);
+	gate_release(&g, n);
+	int own = 0, seen = 0;
+	double end = scn_now() + 10;
+	while (own < n && scn_now() < end) {
+		int total = atomic_load(&n_reaped);
+		for (; seen < total && seen < REAPED_MAX; seen++) {
+			pid_t pid;
+			while ((pid = atomic_load(&reaped[seen].pid)) == 0) {
+			}
+			if (own_collect("waitpid(-1, WNOHANG) in a SIGCHLD handler", pid, atomic_load(&reaped[seen].status))) {
+				own++;
+			}
+		}
+		scn_nap(0.001);
+	}
+	restore();
+	gate_close(&g);
+	scn_expect_int("own children reaped by the program's handler", n, own);
+	scn_say("reaping handler: %d own children, exact", own);
+}
+
+/* A blocking read while an own child ends: restarted with SA_RESTART, EINTR without. */
+struct read_case {
+	struct gate *release;
+	pid_t kid;
+	int wake; /* write end of the pipe the program reads */
+};
+
+static void act_release_then_wake(void *ctx)
+{
+	struct read_case *c = ctx;
+	storm_batches(2);
+	gate_release(c->release, 1);
+	proc_wait_state(c->kid, 'Z', 5);
+	storm_batches(1);
+	if (write(c->wake, "x", 1) != 1) {
+		_exit(1);
+	}
+}
+
+static void act_release(void *ctx)
+{
+	struct read_case *c = ctx;
+	storm_batches(2);
+	gate_release(c->release, 1);
+}
+
+static void variant_restart(bool restart)
+{
+	scn_stage(restart ? "SA_RESTART" : "no SA_RESTART", 20);
+	install_info(restart ? SA_RESTART : 0);
+	int from = sigrec_count();
+	int fds[2];
+	if (pipe(fds) != 0) {
+		scn_broken("pipe");
+	}
+	struct gate g;
+	gate_make(&g);
+	struct read_case c = { &g, kid_gated(&g, 51), fds[1] };
+	struct helper h;
+	helper_start(&h, false, restart ? act_release_then_wake : act_release, &c);
+	char byte;
+	if (restart) {
+		errno = 0;
+		ssize_t r = read(fds[0], &byte, 1);
+		scn_say("SA_RESTART: read() while an own child ended -> %zd", r);
+		if (r != 1) {
+			scn_fail("SA_RESTART: read() while an own child ended: expected 1, got %zd (%s)", r, strerror(errno));
+		}
+	} else {
+		/* An EINTR that a foreign child's end causes cannot be told apart from outside for read():
+		 * only the one the own child causes is checked. */
+		bool interrupted = false;
+		for (int tries = 0; tries < 1000 && !interrupted; tries++) {
+			errno = 0;
+			ssize_t r = read(fds[0], &byte, 1);
+			if (r >= 0 || errno != EINTR) {
+				scn_fail("no SA_RESTART: read(): expected -1 EINTR, got %zd (%s)", r, strerror(errno));
+				break;
+			}
+			interrupted = sigrec_own_since(from);
+		}
+		scn_say("no SA_RESTART: read() while an own child ended -> EINTR %d", interrupted);
+	}
+	expect_told(c.kid, from, CLD_EXITED, 51, "read");
+	collect(c.kid, "waitpid(pid)");
+	helper_end(&h);
+	restore();
+	close(fds[0]);
+	close(fds[1]);
+	gate_close(&g);
+	sigrec_check_own(from);
+}
+
+static void stop_kid(pid_t k, bool stop)
+{
+	kill(k, stop ? SIGSTOP : SIGCONT);
+	double end = scn_now() + 5;
+	while ((proc_state(k) == 'T') != stop) {
+		if (scn_now() > end) {
+			scn_broken(stop ? "child did not stop" : "child did not continue");
+		}
+		scn_nap(0.0005);
+	}
+}
+
+static void variant_stops(bool nocldstop)
+{
+	scn_stage(nocldstop ? "SA_NOCLDSTOP" : "stop reports", 20);
+	install_info(SA_RESTART | (nocldstop ? SA_NOCLDSTOP : 0));
+	int from = sigrec_count();
+	struct gate g;
+	gate_make(&g);
+	pid_t k = kid_gated(&g, 61);
+	storm_batches(2);
+	stop_kid(k, true);
+	if (!nocldstop) {
+		expect_told(k, from, CLD_STOPPED, SIGSTOP, "stop report");
+	}
+	stop_kid(k, false);
+	if (!nocldstop) {
+		expect_told(k, from, CLD_CONTINUED, SIGCONT, "continue report");
+	}
+	gate_release(&g, 1);
+	expect_told(k, from, CLD_EXITED, 61, "exit");
+	collect(k, "waitpid(pid)");
+	restore();
+	gate_close(&g);
+	int stops = 0;
+	for (int i = from; i < sigrec_count(); i++) {
+		struct sigrec_entry e = sigrec_get(i);
+		stops += e.code == CLD_STOPPED || e.code == CLD_CONTINUED;
+	}
+	if (nocldstop) {
+		scn_expect_int("SA_NOCLDSTOP: stop/continue reports handed to the handler", 0, stops);
+	}
+	sigrec_check_own(from);
+	scn_say("%s: handler told of %s", nocldstop ? "SA_NOCLDSTOP" : "no SA_NOCLDSTOP",
+	        nocldstop ? "the end only" : "stop, continue and end");
+}
+
+static void variant_nocldwait(void)
+{
+	scn_stage("SA_NOCLDWAIT", 20);
+	install_info(SA_RESTART | SA_NOCLDWAIT);
+	int from = sigrec_count();
+	storm_batches(1);
+	pid_t k = own_fork(OWN_ANY);
+	if (k == 0) {
+		_exit(9);
+	}
+	bool told = expect_told(k, from, CLD_EXITED, 9, "SA_NOCLDWAIT");
+	/* the kernel reaps it: it is gone without a wait, and there is nothing to wait for */
+	bool gone = proc_wait_state(k, 0, 5);
+	int status;
+	errno = 0;
+	pid_t got = waitpid(k, &status, 0);
+	int err = errno;
+	own_collect("SA_NOCLDWAIT (no wait)", k, OWN_ANY);
+	struct sigaction now;
+	sigaction(SIGCHLD, NULL, &now);
+	restore();
+	scn_say("SA_NOCLDWAIT: told of the end %d, child gone %d, waitpid -> %d %s, flag kept %d", told, gone, (int)got,
+	        strerror(err), (now.sa_flags & SA_NOCLDWAIT) != 0);
+	if (!gone || got != -1 || err != ECHILD) {
+		scn_fail("SA_NOCLDWAIT: expected the child gone and waitpid -1 ECHILD, got gone %d, %d (%s)", gone,
+		         (int)got, strerror(err));
+	}
+	sigrec_check_own(from);
+}
+
+static void variant_resethand(void)
+{
+	scn_stage("SA_RESETHAND", 20);
+	install_info(SA_RESTART | SA_RESETHAND);
+	int from = sigrec_count();
+	storm_batches(3); /* foreign ends must not use up the one call */
+	pid_t k = kid_exit(4);
+	expect_told(k, from, CLD_EXITED, 4, "SA_RESETHAND");
+	collect(k, "waitpid(pid)");
+	struct sigaction now;
+	sigaction(SIGCHLD, NULL, &now);
+	pid_t k2 = kid_exit(5);
+	collect(k2, "waitpid(pid)");
+	storm_batches(1);
+	int calls = sigrec_count() - from;
+	restore();
+	scn_say("SA_RESETHAND: handler calls %d, disposition afterwards %s", calls,
+	        now.sa_handler == SIG_DFL ? "SIG_DFL" : "not SIG_DFL");
+	scn_expect_int("SA_RESETHAND: calls of the handler", 1, calls);
+	if (now.sa_handler != SIG_DFL) {
+		scn_fail("SA_RESETHAND: expected SIG_DFL after the call");
+	}
+	sigrec_check_own(from);
+}
+
+/* SIGCHLD ignored (set here or inherited): the kernel reaps own children, wait finds none. */
+static void check_ignored(const char *what)
+{
+	struct sigaction now;
+	sigaction(SIGCHLD, NULL, &now);
+	if (now.sa_handler != SIG_IGN) {
+		scn_fail("%s: sigaction reports %s, expected SIG_IGN", what, now.sa_handler == SIG_DFL ? "SIG_DFL" : "a handler");
+	}
+	storm_batches(1);
+	pid_t k = own_fork(OWN_ANY);
+	if (k == 0) {
+		_exit(6);
+	}
+	int status;
+	errno = 0;
+	pid_t got = waitpid(k, &status, 0);
+	int err = errno;
+	own_collect("SIG_IGN (no wait)", k, OWN_ANY);
+	bool gone = proc_wait_state(k, 0, 5);
+	scn_say("%s: waitpid -> %d %s, child gone %d", what, (int)got, strerror(err), gone);
+	if (got != -1 || err != ECHILD || !gone) {
+		scn_fail("%s: expected waitpid -1 ECHILD and the child gone, got %d (%s), gone %d", what, (int)got,
+		         strerror(err), gone);
+	}
+}
+
+static void variant_ign(void)
+{
+	scn_stage("SIG_IGN", 20);
+	struct sigaction old;
+	sigaction(SIGCHLD, NULL, &old);
+	signal(SIGCHLD, SIG_IGN);
+	check_ignored("SIG_IGN");
+	sigaction(SIGCHLD, &old, NULL);
+}
+
+/* Stage 2 of ign_exec: this image started with SIGCHLD ignored. */
+static void variant_ign_inherited(void)
+{
+	scn_stage("SIG_IGN inherited", 20);
+	check_ignored("SIG_IGN inherited across exec");
+	signal(SIGCHLD, SIG_DFL);
+}
+
+/* A forked child of the program (of PID 1) keeps the program's handler for its own children. */
+static void variant_forked(void)
+{
+	scn_stage("forked child", 20);
+	install_info(SA_RESTART);
+	int from = sigrec_count();
+	storm_batches(1);
+	pid_t x = own_fork(st_exit(0));
+	if (x == 0) {
+		struct sigaction now;
+		sigaction(SIGCHLD, NULL, &now);
+		if (!(now.sa_flags & SA_SIGINFO) || now.sa_sigaction != sigrec_info) {
+			scn_fail("forked child: sigaction does not report the inherited handler");
+		}
+		int cfrom = sigrec_count();
+		pid_t y = kid_exit(6);
+		expect_told(y, cfrom, CLD_EXITED, 6, "forked child's handler");
+		collect(y, "waitpid(pid) in the forked child");
+		_exit(scn_failures() == 0 ? 0 : 1);
+	}
+	collect(x, "waitpid(forked child)");
+	expect_told(x, from, CLD_EXITED, 0, "parent's handler");
+	restore();
+	sigrec_check_own(from);
+	scn_say("forked child: its handler was told of its own child");
+}
+
+static void run_siginfo(void) { variant_siginfo(); }
+static void run_restart(void) { variant_restart(true); }
+static void run_norestart(void) { variant_restart(false); }
+static void run_nocldstop(void) { variant_stops(true); }
+static void run_stopreports(void) { variant_stops(false); }
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} variants[] = {
+	{ "siginfo", run_siginfo },         { "reaping", variant_reaping },
+	{ "restart", run_restart },         { "norestart", run_norestart },
+	{ "nocldstop", run_nocldstop },     { "stopreports", run_stopreports },
+	{ "nocldwait", variant_nocldwait }, { "resethand", variant_resethand },
+	{ "ign", variant_ign },             { "forked", variant_forked },
+};
+#define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
+
+int main(int argc, char **argv)
+{
+	const char *which = argc > 1 ? argv[1] : "all";
+	if (strcmp(which, "ign_exec") == 0) {
+		/* start the real scenario as a new image that inherits SIGCHLD ignored */
+		signal(SIGCHLD, SIG_IGN);
+		char *args[] = { argv[0], (char *)"ign_exec2", NULL };
+		execv("/proc/self/exe", args);
+		return SCN_EXIT_BROKEN;
+	}
+	scn_init();
+	storm_start();
+	bool found = false;
+	if (strcmp(which, "ign_exec2") == 0) {
+		variant_ign_inherited();
+		found = true;
+	}
+	for (int i = 0; i < N_VARIANTS; i++) {
+		if (strcmp(which, "all") == 0 || strcmp(which, variants[i].name) == 0) {
+			variants[i].run();
+			found = true;
+		}
+	}
+	if (!found) {
+		scn_say("usage: core_sigchld VARIANT|ign_exec|all");
+		return SCN_EXIT_BROKEN;
+	}
+	return scn_finish();
+}

@@ -1,0 +1,241 @@
+/* core_threads: several threads create and wait for children at once, under a storm of foreign
+ * orphans; and many children are alive at once (issue 2, property 7). Every own status arrives
+ * exactly once and exact; no foreign pid is returned.
+ * Usage: core_threads threads|anywait|many|all */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "scn.h"
+
+extern char **environ;
+
+#define THREADS 4
+
+/* ---- each thread its own children, pid-specific waits ---------------------------------------- */
+
+static pid_t make_child(int how, int code)
+{
+	pid_t pid = -1;
+	switch (how % 3) {
+	case 0:
+		pid = fork();
+		if (pid == 0) {
+			_exit(code);
+		}
+		break;
+	case 1:
+		pid = vfork();
+		if (pid == 0) {
+			_exit(code);
+		}
+		break;
+	default: {
+		char cmd[32];
+		snprintf(cmd, sizeof cmd, "exit %d", code);
+		char *argv[] = { (char *)"sh", (char *)"-c", cmd, NULL };
+		if (posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ) != 0) {
+			pid = -1;
+		}
+		break;
+	}
+	}
+	return pid;
+}
+
+static pid_t wait_child(int how, pid_t pid, int *status)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	switch (how % 4) {
+	case 0:
+		return waitpid(pid, status, 0);
+	case 1:
+		return wait4(pid, status, 0, NULL);
+	case 2:
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED) != 0) {
+			return -1;
+		}
+		break;
+	default: {
+		int fd = pidfd_open(pid, 0);
+		int r = fd < 0 ? -1 : waitid(P_PIDFD, (id_t)fd, &si, WEXITED);
+		if (fd >= 0) {
+			close(fd);
+		}
+		if (r != 0) {
+			return -1;
+		}
+		break;
+	}
+	}
+	*status = st_from_siginfo(&si);
+	return si.si_pid;
+}
+
+static void *own_worker(void *arg)
+{
+	int t = (int)(long)arg;
+	int n = scn_scale(25);
+	for (int i = 0; i < n; i++) {
+		int code = (t * 50 + i) % 250 + 1;
+		int how = t + i;
+		pid_t pid = make_child(how, code);
+		if (pid < 0) {
+			scn_fail("thread %d: could not make a child: %s", t, strerror(errno));
+			continue;
+		}
+		own_add(pid, st_exit(code));
+		int status;
+		pid_t got;
+		while ((got = wait_child(how, pid, &status)) < 0 && errno == EINTR) {
+		}
+		if (got == pid) {
+			own_collect("pid-specific wait in a thread", got, status);
+		} else {
+			scn_fail("thread %d: wait for %d: got %d (%s)", t, (int)pid, (int)got, strerror(errno));
+		}
+	}
+	return NULL;
+}
+
+static void run_threads(void *(*fn)(void *), int n)
+{
+	pthread_t th[THREADS];
+	for (int t = 0; t < n; t++) {
+		if (pthread_create(&th[t], NULL, fn, (void *)(long)t) != 0) {
+			scn_broken("pthread_create");
+		}
+	}
+	for (int t = 0; t < n; t++) {
+		pthread_join(th[t], NULL);
+	}
+}
+
+static void variant_threads(void)
+{
+	scn_stage("threads", 60);
+	run_threads(own_worker, THREADS);
+	scn_say("%d threads made and waited for %d children each", THREADS, scn_scale(25));
+}
+
+/* ---- two threads make children, two wait for any child --------------------------------------- */
+
+static atomic_int made, collected;
+static int per_maker;
+
+static void *maker(void *arg)
+{
+	int t = (int)(long)arg;
+	for (int i = 0; i < per_maker; i++) {
+		struct gate g;
+		gate_make(&g);
+		kid_gated(&g, i % 5 == 4 ? -SIGKILL : (t * 100 + i) % 250 + 1); /* registered before it can end */
+		atomic_fetch_add(&made, 1);
+		gate_release(&g, 1);
+		gate_close(&g);
+	}
+	return NULL;
+}
+
+static void *waiter(void *arg)
+{
+	int t = (int)(long)arg;
+	double end = scn_now() + (scn_stress() ? 300 : 60);
+	while (atomic_load(&collected) < 2 * per_maker && scn_now() < end) {
+		int status;
+		pid_t pid = t == 0 ? waitpid(-1, &status, WNOHANG) : wait4(-1, &status, WNOHANG, NULL);
+		if (pid > 0) {
+			if (own_collect("wait for any child in a thread", pid, status) || own_is(pid)) {
+				atomic_fetch_add(&collected, 1);
+			}
+		} else if (pid < 0 && errno != EINTR) {
+			scn_fail("waiter thread: %s", strerror(errno));
+			break;
+		} else {
+			scn_nap(0.0002);
+		}
+	}
+	return NULL;
+}
+
+static void *anywait_thread(void *arg)
+{
+	int t = (int)(long)arg;
+	return t < 2 ? maker((void *)(long)t) : waiter((void *)(long)(t - 2));
+}
+
+static void variant_anywait(void)
+{
+	scn_stage("anywait", 60);
+	per_maker = scn_scale(30);
+	run_threads(anywait_thread, 4);
+	scn_expect_int("children collected by the waiter threads", 2 * per_maker, atomic_load(&collected));
+	scn_say("2 threads made %d children, 2 threads collected them", 2 * per_maker);
+}
+
+/* ---- many children alive at once ------------------------------------------------------------ */
+
+static void variant_many(void)
+{
+	scn_stage("many", 60);
+	int n = scn_stress() ? 3000 : 1000; /* pids are shared with the whole machine */
+	struct gate g;
+	gate_make(&g);
+	for (int i = 0; i < n; i++) {
+		kid_gated(&g, i % 250 + 1);
+	}
+	storm_batches(1);
+	gate_release(&g, n);
+	int got = 0;
+	for (int i = 0; i < n + 50 && got < n; i++) {
+		int status;
+		pid_t pid = wait(&status);
+		if (pid < 0) {
+			scn_fail("wait() with own children left: %s", strerror(errno));
+			break;
+		}
+		if (own_collect("wait() among many", pid, status) || own_is(pid)) {
+			got++;
+		}
+	}
+	gate_close(&g);
+	scn_expect_int("own children collected", n, got);
+	scn_say("%d children alive at once, %d collected", n, got);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} variants[] = {
+	{ "threads", variant_threads },
+	{ "anywait", variant_anywait },
+	{ "many", variant_many },
+};
+#define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
+
+int main(int argc, char **argv)
+{
+	const char *which = argc > 1 ? argv[1] : "all";
+	bool found = false;
+	scn_init();
+	storm_start();
+	for (int i = 0; i < N_VARIANTS; i++) {
+		if (strcmp(which, "all") == 0 || strcmp(which, variants[i].name) == 0) {
+			variants[i].run();
+			found = true;
+		}
+	}
+	if (!found) {
+		scn_say("usage: core_threads threads|anywait|many|all");
+		return SCN_EXIT_BROKEN;
+	}
+	return scn_finish();
+}

@@ -1,0 +1,296 @@
+/* Reporting, the watchdog and the final checks of a core scenario; see scn.h. */
+#include "scn.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int failures;
+static const char *volatile stage_name = "start";
+static bool storm_on = true;
+static bool stress;
+static double settle_s = 2.0;
+
+double scn_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void scn_nap(double seconds)
+{
+	struct timespec ts = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+	}
+}
+
+bool scn_reaper(void)
+{
+	int subreaper = 0;
+	prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0, 0, 0);
+	return getpid() == 1 || subreaper != 0;
+}
+
+bool scn_storm_on(void)
+{
+	return storm_on;
+}
+
+bool scn_stress(void)
+{
+	return stress;
+}
+
+int scn_scale(int n)
+{
+	return stress ? n * 5 : n;
+}
+
+static void write_line(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void vsay(const char *prefix, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int saved = errno;
+	int n = snprintf(buf, sizeof buf, "%s", prefix);
+	if (n < 0) {
+		n = 0;
+	}
+	int m = vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	if (m < 0) {
+		m = 0;
+	}
+	size_t len = (size_t)n + (size_t)m;
+	if (len > sizeof buf - 2) {
+		len = sizeof buf - 2;
+	}
+	buf[len++] = '\n';
+	write_line(buf, len);
+	errno = saved;
+}
+
+void scn_say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay("", fmt, ap);
+	va_end(ap);
+}
+
+void scn_fail(const char *fmt, ...)
+{
+	char prefix[128];
+	snprintf(prefix, sizeof prefix, "FAIL [%s] ", stage_name);
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(prefix, fmt, ap);
+	va_end(ap);
+	atomic_fetch_add(&failures, 1);
+}
+
+void scn_broken(const char *what)
+{
+	scn_say("BROKEN [%s] %s: %s", stage_name, what, strerror(errno));
+	_exit(SCN_EXIT_BROKEN);
+}
+
+int scn_failures(void)
+{
+	return atomic_load(&failures);
+}
+
+bool scn_expect_int(const char *what, long expected, long got)
+{
+	if (expected == got) {
+		return true;
+	}
+	scn_fail("%s: expected %ld, got %ld", what, expected, got);
+	return false;
+}
+
+bool scn_expect_status(const char *what, int expected, int got)
+{
+	if (expected == got) {
+		return true;
+	}
+	char e[64], g[64];
+	scn_fail("%s: expected %s, got %s", what, st_text(expected, e), st_text(got, g));
+	return false;
+}
+
+/* ---- the watchdog ------------------------------------------------------------------------------- */
+
+static void on_watchdog(int sig)
+{
+	(void)sig;
+	/* Async-signal-safe: only write(2) and _exit. */
+	static const char head[] = "FAIL [";
+	static const char tail[] = "] timeout: the stage did not end in time\nRESULT FAILED\n";
+	const char *name = stage_name;
+	write_line(head, sizeof head - 1);
+	write_line(name, strlen(name));
+	write_line(tail, sizeof tail - 1);
+	_exit(SCN_EXIT_TIMEOUT);
+}
+
+void scn_stage(const char *name, double seconds)
+{
+	stage_name = name;
+	if (stress) {
+		seconds *= 5;
+	}
+	struct itimerval it = { { 0, 0 }, { (time_t)seconds, (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6) } };
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0) {
+		it.it_value.tv_usec = 1;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+void scn_init(void)
+{
+	const char *s = getenv("SCN_STORM");
+	storm_on = s == NULL || strcmp(s, "0") != 0;
+	s = getenv("STRESS");
+	stress = s != NULL && s[0] != '\0' && strcmp(s, "0") != 0;
+	s = getenv("SCN_SETTLE");
+	if (s != NULL && atof(s) > 0) {
+		settle_s = atof(s);
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_watchdog;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) != 0) {
+		scn_broken("sigaction(SIGALRM)");
+	}
+	scn_stage("start", 20);
+}
+
+/* ---- statuses ----------------------------------------------------------------------------------- */
+
+int st_exit(int code)
+{
+	return (code & 0xff) << 8;
+}
+
+int st_signal(int sig)
+{
+	return sig & 0x7f;
+}
+
+int st_stopped(int sig)
+{
+	return ((sig & 0xff) << 8) | 0x7f;
+}
+
+int st_continued(void)
+{
+	return 0xffff;
+}
+
+const char *st_text(int status, char buf[64])
+{
+	if (status == OWN_ANY) {
+		snprintf(buf, 64, "any status");
+	} else if (WIFEXITED(status)) {
+		snprintf(buf, 64, "exited %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		snprintf(buf, 64, "killed by signal %d", WTERMSIG(status));
+	} else if (WIFSTOPPED(status)) {
+		snprintf(buf, 64, "stopped by signal %d", WSTOPSIG(status));
+	} else if (WIFCONTINUED(status)) {
+		snprintf(buf, 64, "continued");
+	} else {
+		snprintf(buf, 64, "status 0x%x", (unsigned)status);
+	}
+	return buf;
+}
+
+int st_from_siginfo(const siginfo_t *si)
+{
+	switch (si->si_code) {
+	case CLD_EXITED:
+		return st_exit(si->si_status);
+	case CLD_KILLED:
+	case CLD_DUMPED:
+		return st_signal(si->si_status);
+	case CLD_STOPPED:
+	case CLD_TRAPPED:
+		return st_stopped(si->si_status);
+	case CLD_CONTINUED:
+		return st_continued();
+	default:
+		return -2;
+	}
+}
+
+/* ---- the end ------------------------------------------------------------------------------------ */
+
+int scn_finish(void)
+{
+	scn_stage("finish", 20);
+	storm_stop();
+
+	/* Every own child has been collected: nothing may be left to wait for. */
+	int status = 0;
+	errno = 0;
+	pid_t got = waitpid(-1, &status, WNOHANG);
+	int err = errno;
+	if (got > 0) {
+		if (!own_is(got)) {
+			char t[64];
+			scn_fail("waitpid(-1, WNOHANG) at the end returned foreign pid %d (%s)", (int)got,
+			         st_text(status, t));
+		} else {
+			scn_fail("own child %d was left uncollected by the scenario", (int)got);
+		}
+	} else if (got == 0) {
+		scn_fail("waitpid(-1, WNOHANG) at the end: expected -1 ECHILD, got 0 (a child is left)");
+	} else if (err != ECHILD) {
+		scn_fail("waitpid(-1, WNOHANG) at the end: expected ECHILD, got %s", strerror(err));
+	}
+
+	/* No zombie may be left, nor anything else. */
+	int zombies = 0, live = 0;
+	double end = scn_now() + (stress ? settle_s * 5 : settle_s);
+	for (;;) {
+		kids_count(&zombies, &live);
+		if ((zombies == 0 && live == 0) || scn_now() > end) {
+			break;
+		}
+		scn_nap(0.002);
+	}
+	if (zombies != 0 || live != 0) {
+		scn_fail("zombies left: expected 0, got %d (and %d live children)", zombies, live);
+	}
+
+	int n = scn_failures();
+	if (n == 0) {
+		scn_say("RESULT ok");
+		return SCN_EXIT_OK;
+	}
+	scn_say("RESULT FAILED %d", n);
+	return SCN_EXIT_FAILED;
+}
