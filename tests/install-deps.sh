@@ -10,6 +10,8 @@ libcriterion-dev
 util-linux
 procps
 coreutils
+python3
+valgrind
 "
 
 missing=""
