@@ -37,6 +37,16 @@ void real_bind_async_safe(void)
 	BIND(execveat);
 	BIND(_exit);
 	BIND(_Exit);
+	BIND(poll);
+	BIND(ppoll);
+	BIND(select);
+	BIND(pselect);
+	BIND(epoll_wait);
+	BIND(epoll_pwait);
+	BIND(nanosleep);
+	BIND(clock_nanosleep);
+	BIND(pause);
+	BIND(sigsuspend);
 }
 
 static spawn_fn *versioned(spawn_fn **slot, const char *name)

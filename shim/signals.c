@@ -63,10 +63,11 @@ static void trampoline(int sig, siginfo_t *info, void *context)
 	signals_deliver(sig, info, context);
 }
 
+/* Every handler of the program runs through the trampoline, which counts its runs (an EINTR is
+ * then known to be the program's or the shim's) and emulates SA_RESETHAND. */
 static void wrap_if_needed(const struct sigaction *act, struct sigaction *kernel)
 {
-	if (kernel->sa_handler == act->sa_handler && is_handler(act) &&
-	    (!(act->sa_flags & SA_RESTART) || (act->sa_flags & SA_RESETHAND))) {
+	if (kernel->sa_handler == act->sa_handler && is_handler(act)) {
 		kernel->sa_sigaction = trampoline;
 		kernel->sa_flags = (act->sa_flags & ~SA_RESETHAND) | SA_SIGINFO;
 	}
@@ -112,8 +113,7 @@ void signals_adopt_handlers(void)
 		struct sigaction act;
 
 		if (sig != SIGKILL && sig != SIGSTOP && !is_fault(sig) && !signals_managed(sig) &&
-		    LIBC(sigaction)(sig, NULL, &act) == 0 &&
-		    is_handler(&act) && !(act.sa_flags & SA_RESTART)) {
+		    LIBC(sigaction)(sig, NULL, &act) == 0 && is_handler(&act)) {
 			signals_manage(sig, as_is);
 		}
 	}
@@ -184,9 +184,8 @@ int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
 	int rc = 0;
 
 	if (!signals_managed(sig)) {
-		/* A handler that could cut a wait short is counted from now on. */
-		if (act == NULL || !is_handler(act) || (act->sa_flags & SA_RESTART) || is_fault(sig) || sig <= 0 ||
-		    sig >= NSIG || !reap_active()) {
+		/* A handler of the program is counted from now on. */
+		if (act == NULL || !is_handler(act) || is_fault(sig) || sig <= 0 || sig >= NSIG || !reap_active()) {
 			return LIBC(sigaction)(sig, act, old);
 		}
 		lock_take(&lock, &mask);
@@ -282,7 +281,7 @@ REAP_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigacti
 }
 
 /* signal() and friends build the action glibc would build and set it through signals_action, for
- * a managed signal and for any signal in an active process (a handler without SA_RESTART must be
+ * a managed signal and for any signal in an active process (every handler of the program must be
  * counted; siginterrupt's choices must be the shim's own). Elsewhere libc's own functions run. */
 static bool ours(int sig)
 {

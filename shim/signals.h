@@ -7,8 +7,8 @@
 #include <stdbool.h>
 
 /* Derives the kernel's action from the program's wish, in an active process. A policy that hands
- * the program's handler to the kernel as it is gets it wrapped by signals.c when needed (no
- * SA_RESTART: its runs are counted; SA_RESETHAND: emulated). */
+ * the program's handler to the kernel as it is gets it wrapped by signals.c in a trampoline that
+ * counts its runs and emulates SA_RESETHAND. */
 typedef void policy_fn(const struct sigaction *program, struct sigaction *kernel);
 
 /* At start-up: handler is a shim function that policies install in the kernel. */
