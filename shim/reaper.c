@@ -163,48 +163,66 @@ static enum sweep_result sweep(siginfo_t *own_head)
 	return SWEEP_CLEAR;
 }
 
-static void collect_if_foreign(pid_t pid, void *ctx)
+/* Own zombies whose exit the program's handler has not heard of, found while reading /proc. */
+struct unheard {
+	siginfo_t *reports;
+	size_t max, n;
+};
+
+static void visit_child(pid_t pid, void *ctx)
 {
+	struct unheard *unheard = ctx;
 	siginfo_t info;
 
-	(void)ctx;
 	if (registry_undecidable()) {
 		sigchld_defer_sweep();
 		return;
 	}
-	if (registry_is_own(pid)) {
+	if (registry_is_own(pid) && (unheard == NULL || unheard->n == unheard->max)) {
 		return;
 	}
 	memset(&info, 0, sizeof(info));
-	if (LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+	if (LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != pid) {
+		return;
+	}
+	if (!registry_is_own(pid)) {
 		reaper_collect(pid);
+	} else if (registry_announce(pid)) {
+		unheard->reports[unheard->n++] = info;
 	}
 }
 
-static void scan(void)
+static void scan(struct unheard *unheard)
 {
 	static int warned;
 
-	if (!children_foreach(collect_if_foreign, NULL) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) {
+	if (!children_foreach(visit_child, unheard) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) {
 		log_verbose2("cannot read /proc/self/task/*/children: ",
 			     "orphans behind an unwaited child of the program wait for its wait");
 	}
 }
 
-enum sweep_result reaper_on_signal(pid_t fresh_own, siginfo_t *own_head)
+size_t reaper_on_signal(pid_t fresh_own, siginfo_t *unheard_reports, size_t max)
 {
-	enum sweep_result result = sweep(own_head);
+	struct unheard unheard = {.reports = unheard_reports, .max = max};
+	siginfo_t own_head;
+	enum sweep_result result = sweep(&own_head);
 
 	__atomic_add_fetch(&signal_sweeps, 1, __ATOMIC_RELAXED);
-	if (result == SWEEP_OWN_HEAD && own_head->si_pid == fresh_own) {
+	if (result == SWEEP_OWN_HEAD && own_head.si_pid == fresh_own) {
 		__atomic_store_n(&view_blocked, 1, __ATOMIC_RELAXED);
 	} else if (result == SWEEP_OWN_HEAD) {
+		/* This signal did not report the own zombie in front: signals merged, or it lingers.
+		 * /proc shows the orphans behind it, and the own exits the program missed. */
 		__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);
-		scan();
+		if (max > 0 && registry_announce(own_head.si_pid)) {
+			unheard_reports[unheard.n++] = own_head;
+		}
+		scan(&unheard);
 	} else if (result == SWEEP_CLEAR) {
 		__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);
 	}
-	return result;
+	return unheard.n;
 }
 
 void reaper_after_wait(void)
@@ -223,7 +241,7 @@ void reaper_after_wait(void)
 		break;
 	case SWEEP_OWN_HEAD:
 		if (__atomic_exchange_n(&view_blocked, 0, __ATOMIC_RELAXED)) {
-			scan();
+			scan(NULL);
 		}
 		break;
 	case SWEEP_UNDECIDABLE:

@@ -15,8 +15,9 @@ enum sweep_result {
 };
 
 /* From the SIGCHLD handler: reaps foreign zombies; fresh_own is the own child whose event this
- * signal reports (0 if none). On SWEEP_OWN_HEAD, *own_head is that zombie's waitid report. */
-enum sweep_result reaper_on_signal(pid_t fresh_own, siginfo_t *own_head);
+ * signal reports (0 if none). Fills up to max reports of own exits the program's handler has not
+ * heard of (their signals merged into others), marks them heard, and returns how many. */
+size_t reaper_on_signal(pid_t fresh_own, siginfo_t *unheard, size_t max);
 /* From a wait wrapper after the program's own wait: picks up what the handler could not (SIGCHLD
  * blocked everywhere, as with signalfd; or an orphan behind an own zombie). */
 void reaper_after_wait(void);

@@ -147,7 +147,7 @@ static bool is_resweep(const siginfo_t *info)
 static void on_sigchld(int sig, siginfo_t *info, void *context)
 {
 	int saved_errno = errno;
-	siginfo_t events[PARKED_SLOTS + 2], own_head;
+	siginfo_t events[PARKED_SLOTS + 4];
 	size_t n = 0;
 	pid_t fresh = 0;
 
@@ -169,9 +169,7 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	if (n > 0 && events[n - 1].si_code > 0) {
 		fresh = events[n - 1].si_pid;
 	}
-	if (reaper_on_signal(fresh, &own_head) == SWEEP_OWN_HEAD && registry_announce(own_head.si_pid)) {
-		events[n++] = own_head;
-	}
+	n += reaper_on_signal(fresh, events + n, sizeof(events) / sizeof(events[0]) - n);
 	errno = saved_errno;
 	for (size_t i = 0; i < n; i++) {
 		signals_deliver(sig, &events[i], context);
