@@ -72,7 +72,8 @@ test-deps:
 	@tests/install-deps.sh
 
 # The whole suite: every Criterion binary, each scenario run as PID 1 of a fresh PID namespace.
-test: test-deps all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(TESTS)
+# The benchmarks are only compiled here (with the warning flags), never timed.
+test: test-deps all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(TESTS) bench-build
 	@tests/run-tests.sh $(TESTS)
 
 clean:

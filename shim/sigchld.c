@@ -2,8 +2,8 @@
  *
  * One SIGCHLD reports one child, and signals that arrive while one is pending are merged. So the
  * handler classifies the child it is told about, sweeps for every other foreign zombie (reaper.c),
- * and hands the program's disposition the report of its own child, plus the report of an own
- * zombie whose signal was merged away, each once. A child whose origin cannot be decided yet (a
+ * and hands the program's disposition the report of its own child, plus the reports of own
+ * zombies whose signals were merged away, each once. A child whose origin cannot be decided yet (a
  * fork has returned in the kernel but the pid is not recorded) is parked and replayed when the
  * birth ends, through a SIGCHLD the shim queues to itself. */
 #include "sigchld.h"
