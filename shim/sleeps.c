@@ -26,6 +26,19 @@ static bool shim_alone(unsigned runs_before)
 	return errno == EINTR && reap_active() && signals_handler_runs() == runs_before;
 }
 
+/* The value of call, made again while it fails with EINTR that the shim alone caused; call is
+ * evaluated anew each time, so a timeout computed inside it shrinks. */
+#define UNLESS_SHIM_INTERRUPTED(call)                                  \
+	({                                                             \
+		unsigned runs_;                                        \
+		int r_;                                                \
+		do {                                                   \
+			runs_ = signals_handler_runs();                \
+			r_ = (call);                                   \
+		} while (r_ < 0 && shim_alone(runs_));                 \
+		r_;                                                    \
+	})
+
 static long long now_ns(void)
 {
 	struct timespec t;
@@ -75,41 +88,22 @@ static const struct timespec *left_ts(long long deadline, const struct timespec 
 REAP_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	long long deadline = deadline_ms(timeout);
-	unsigned runs;
-	int r;
 
-	do {
-		runs = signals_handler_runs();
-		r = LIBC(poll)(fds, n, left_ms(deadline, timeout));
-	} while (r < 0 && shim_alone(runs));
-	return r;
+	return UNLESS_SHIM_INTERRUPTED(LIBC(poll)(fds, n, left_ms(deadline, timeout)));
 }
 
 REAP_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask)
 {
 	long long deadline = deadline_ts(timeout);
 	struct timespec left;
-	unsigned runs;
-	int r;
 
-	do {
-		runs = signals_handler_runs();
-		r = LIBC(ppoll)(fds, n, left_ts(deadline, timeout, &left), mask);
-	} while (r < 0 && shim_alone(runs));
-	return r;
+	return UNLESS_SHIM_INTERRUPTED(LIBC(ppoll)(fds, n, left_ts(deadline, timeout, &left), mask));
 }
 
 /* Linux's select leaves the sets untouched on EINTR and counts its timeout down itself. */
 REAP_EXPORT int select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
 {
-	unsigned runs;
-	int r;
-
-	do {
-		runs = signals_handler_runs();
-		r = LIBC(select)(n, readfds, writefds, exceptfds, timeout);
-	} while (r < 0 && shim_alone(runs));
-	return r;
+	return UNLESS_SHIM_INTERRUPTED(LIBC(select)(n, readfds, writefds, exceptfds, timeout));
 }
 
 REAP_EXPORT int pselect(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, const struct timespec *timeout,
@@ -117,40 +111,23 @@ REAP_EXPORT int pselect(int n, fd_set *readfds, fd_set *writefds, fd_set *except
 {
 	long long deadline = deadline_ts(timeout);
 	struct timespec left;
-	unsigned runs;
-	int r;
 
-	do {
-		runs = signals_handler_runs();
-		r = LIBC(pselect)(n, readfds, writefds, exceptfds, left_ts(deadline, timeout, &left), mask);
-	} while (r < 0 && shim_alone(runs));
-	return r;
+	return UNLESS_SHIM_INTERRUPTED(
+		LIBC(pselect)(n, readfds, writefds, exceptfds, left_ts(deadline, timeout, &left), mask));
 }
 
 REAP_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
 {
 	long long deadline = deadline_ms(timeout);
-	unsigned runs;
-	int r;
 
-	do {
-		runs = signals_handler_runs();
-		r = LIBC(epoll_wait)(epfd, events, max, left_ms(deadline, timeout));
-	} while (r < 0 && shim_alone(runs));
-	return r;
+	return UNLESS_SHIM_INTERRUPTED(LIBC(epoll_wait)(epfd, events, max, left_ms(deadline, timeout)));
 }
 
 REAP_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout, const sigset_t *mask)
 {
 	long long deadline = deadline_ms(timeout);
-	unsigned runs;
-	int r;
 
-	do {
-		runs = signals_handler_runs();
-		r = LIBC(epoll_pwait)(epfd, events, max, left_ms(deadline, timeout), mask);
-	} while (r < 0 && shim_alone(runs));
-	return r;
+	return UNLESS_SHIM_INTERRUPTED(LIBC(epoll_pwait)(epfd, events, max, left_ms(deadline, timeout), mask));
 }
 
 REAP_EXPORT int nanosleep(const struct timespec *request, struct timespec *remain)
@@ -216,24 +193,10 @@ REAP_EXPORT int usleep(useconds_t usec)
 
 REAP_EXPORT int pause(void)
 {
-	unsigned runs;
-	int r;
-
-	do {
-		runs = signals_handler_runs();
-		r = LIBC(pause)();
-	} while (r < 0 && shim_alone(runs));
-	return r;
+	return UNLESS_SHIM_INTERRUPTED(LIBC(pause)());
 }
 
 REAP_EXPORT int sigsuspend(const sigset_t *mask)
 {
-	unsigned runs;
-	int r;
-
-	do {
-		runs = signals_handler_runs();
-		r = LIBC(sigsuspend)(mask);
-	} while (r < 0 && shim_alone(runs));
-	return r;
+	return UNLESS_SHIM_INTERRUPTED(LIBC(sigsuspend)(mask));
 }
