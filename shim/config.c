@@ -18,19 +18,36 @@ struct reap_config config = {
 	.emulate_signals = true,
 };
 
+/* One line per bad variable, said only by the process the shim acts in (config_report): the
+ * descendants of PID 1 inherit the same environment, and an inert process must see no difference. */
+#define MAX_COMPLAINTS 5
+static struct log_line complaints[MAX_COMPLAINTS];
+static int complaint_count;
+
 static void complain(const char *name, const char *value, const char *expected, const char *fallback)
 {
-	struct log_line line;
+	struct log_line *line = &complaints[complaint_count];
 
-	log_begin(&line);
-	log_str(&line, name);
-	log_str(&line, "=\"");
-	log_str(&line, value);
-	log_str(&line, "\" is not valid (expected ");
-	log_str(&line, expected);
-	log_str(&line, "); using ");
-	log_str(&line, fallback);
-	log_end(&line);
+	if (complaint_count == MAX_COMPLAINTS) {
+		return;
+	}
+	complaint_count++;
+	log_begin(line);
+	log_str(line, name);
+	log_str(line, "=\"");
+	log_str(line, value);
+	log_str(line, "\" is not valid (expected ");
+	log_str(line, expected);
+	log_str(line, "); using ");
+	log_str(line, fallback);
+}
+
+void config_report(void)
+{
+	for (int i = 0; i < complaint_count; i++) {
+		log_end(&complaints[i]);
+	}
+	complaint_count = 0;
 }
 
 /* A whole decimal number within [min, max], nothing else. */

@@ -102,6 +102,7 @@ __attribute__((constructor)) static void reap_start(void)
 		children_foreach(adopt, NULL);
 	}
 	mark_active(self);
+	config_report();
 	sigchld_init();
 	terminate_init();
 	signals_adopt_handlers();
