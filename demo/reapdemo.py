@@ -332,25 +332,30 @@ class Cell:
         os.chmod(self.dir, 0o755)
 
 
-class UnshareHandle:
-    """PID 1 of a fresh PID namespace: `unshare --pid --fork --mount-proc --kill-child -- argv`."""
+class Handle:
+    """What the runtimes' handles share: the driver's own child (self.popen, in a session of its
+    own, its output to log), the host pid of the program's PID 1 (self.init_pid, None until found)
+    and a place in LIVE until cleanup()."""
 
-    def __init__(self, argv, env, log, cwd):
+    def __init__(self, cmd, log, **popen_args):
         self.killed = False
         self.log = log
-        self.popen = subprocess.Popen(
-            ["/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--"] + argv,
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
-            start_new_session=True, preexec_fn=_die_with_driver)
+        self.popen = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                      stderr=subprocess.STDOUT, start_new_session=True,
+                                      preexec_fn=_die_with_driver, **popen_args)
         LIVE.append(self)
         self.init_pid = None
-        deadline = now() + 5
-        while now() < deadline and self.popen.poll() is None:
-            kids = children(self.popen.pid)
-            if kids:
-                self.init_pid = kids[0]
+
+    def _find_init(self, timeout, pause, probe):
+        """Poll probe() (a pid or None) every `pause` seconds while the run lives, for at most
+        `timeout` seconds; the first pid it gives is PID 1's."""
+        deadline = now() + timeout
+        while now() < deadline and self.alive():
+            pid = probe()
+            if pid:
+                self.init_pid = pid
                 break
-            time.sleep(0.01)
+            time.sleep(pause)
 
     def alive(self):
         return self.popen.poll() is None
@@ -361,6 +366,28 @@ class UnshareHandle:
                 os.kill(self.init_pid, sig)
             except ProcessLookupError:
                 pass
+
+    def _wait_or_kill(self, timeout):
+        """Wait for the driver's child; SIGKILL it if it is still there after timeout seconds."""
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(5)
+
+    def _forget(self):
+        if self in LIVE:
+            LIVE.remove(self)
+
+
+class UnshareHandle(Handle):
+    """PID 1 of a fresh PID namespace: `unshare --pid --fork --mount-proc --kill-child -- argv`."""
+
+    def __init__(self, argv, env, log, cwd):
+        super().__init__(
+            ["/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--"] + argv,
+            log, env=env, cwd=cwd)
+        self._find_init(5, 0.01, lambda: (children(self.popen.pid) or [None])[0])
 
     def stop(self, timeout):
         """SIGTERM from outside, then SIGKILL after timeout (like `docker stop`).
@@ -381,11 +408,7 @@ class UnshareHandle:
                 self.signal(signal.SIGKILL)     # PID 1 dying takes the whole namespace with it
             else:
                 self.popen.kill()               # --kill-child: PID 1 goes with unshare
-            try:
-                self.popen.wait(5)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(5)
+            self._wait_or_kill(5)
 
     def exit_code(self):
         rc = self.popen.returncode
@@ -401,8 +424,7 @@ class UnshareHandle:
 
     def cleanup(self):
         self.kill()
-        if self in LIVE:
-            LIVE.remove(self)
+        self._forget()
 
 
 class UnshareRuntime:
@@ -437,36 +459,23 @@ def podman_ulimits():
     return out
 
 
-class PodmanHandle:
+class PodmanHandle(Handle):
     """A rootful podman container whose PID 1 is the program (or the column's init)."""
 
     def __init__(self, name, cmd, env, log, stop_timeout):
-        self.name, self.log, self.killed = name, log, False
+        self.name = name                # before the run exists: cleanup() needs it
         self.stop_timeout = stop_timeout
-        self.popen = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                                      stderr=subprocess.STDOUT, env=env, start_new_session=True,
-                                      preexec_fn=_die_with_driver)
-        LIVE.append(self)
-        self.init_pid = None
-        deadline = now() + 30
-        while now() < deadline and self.alive():
-            r = subprocess.run(["podman", "inspect", "-f", "{{.State.Pid}}", name],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30)
-            pid = r.stdout.decode().strip()
-            if r.returncode == 0 and pid.isdigit() and int(pid) > 0:
-                self.init_pid = int(pid)
-                break
-            time.sleep(0.1)
+        super().__init__(cmd, log, env=env)
+        self._find_init(30, 0.1, self._inspect_pid)
 
-    def alive(self):
-        return self.popen.poll() is None
-
-    def signal(self, sig):
-        if self.init_pid and self.alive():
-            try:
-                os.kill(self.init_pid, sig)
-            except ProcessLookupError:
-                pass
+    def _inspect_pid(self):
+        """The host pid of the container's PID 1 as podman reports it, None while it has none."""
+        r = subprocess.run(["podman", "inspect", "-f", "{{.State.Pid}}", self.name],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30)
+        pid = r.stdout.decode().strip()
+        if r.returncode == 0 and pid.isdigit() and int(pid) > 0:
+            return int(pid)
+        return None
 
     def stop(self, timeout):
         t0 = now()
@@ -484,11 +493,7 @@ class PodmanHandle:
             self.killed = True
             subprocess.run(["podman", "kill", self.name], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=60)
-            try:
-                self.popen.wait(30)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(5)
+            self._wait_or_kill(30)
 
     def exit_code(self):
         return self.popen.returncode
@@ -497,8 +502,7 @@ class PodmanHandle:
         self.kill()
         subprocess.run(["podman", "rm", "-f", "-t", "0", self.name], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=60)
-        if self in LIVE:
-            LIVE.remove(self)
+        self._forget()
 
 
 class PodmanRuntime:

@@ -143,20 +143,40 @@ static char *describe(const char *name, const char *const args[], enum mode m, b
 	return s;
 }
 
+/* One side of a comparison of two runs: the mode, whether under a storm, and whether the run must
+ * pass by itself too. */
+struct side {
+	enum mode mode;
+	bool storm;
+	bool must_pass;
+};
+
+/* Run the scenario as side a, then as side b (each checked at once where it must pass), and assert
+ * that the two transcripts and exit codes are the same. */
+static void compare_runs(const char *name, const char *const args[], struct side a, struct side b)
+{
+	struct run_result ra, rb;
+	char *d_a = describe(name, args, a.mode, a.storm);
+	char *d_b = describe(name, args, b.mode, b.storm);
+	scn_run(a.mode, name, args, a.storm, NULL, &ra);
+	if (a.must_pass) {
+		assert_passed(d_a, &ra);
+	}
+	scn_run(b.mode, name, args, b.storm, NULL, &rb);
+	if (b.must_pass) {
+		assert_passed(d_b, &rb);
+	}
+	assert_same(d_a, &ra, d_b, &rb);
+	run_result_free(&ra);
+	run_result_free(&rb);
+	free(d_a);
+	free(d_b);
+}
+
 void expect_like_libc(const char *name, const char *const args[])
 {
-	struct run_result shim, libc;
-	char *d_shim = describe(name, args, ACTIVE, true);
-	char *d_libc = describe(name, args, PLAIN, false);
-	scn_run(ACTIVE, name, args, true, NULL, &shim);
-	assert_passed(d_shim, &shim);
-	scn_run(PLAIN, name, args, false, NULL, &libc);
-	assert_passed(d_libc, &libc);
-	assert_same(d_shim, &shim, d_libc, &libc);
-	run_result_free(&shim);
-	run_result_free(&libc);
-	free(d_shim);
-	free(d_libc);
+	compare_runs(name, args, (struct side){ .mode = ACTIVE, .storm = true, .must_pass = true },
+	             (struct side){ .mode = PLAIN, .storm = false, .must_pass = true });
 }
 
 static void assert_problem(const char *what, const struct run_result *r, const char *symptom)
@@ -175,66 +195,41 @@ static void assert_problem(const char *what, const struct run_result *r, const c
 	          what, symptom, r->exit_code, r->out);
 }
 
-void expect_problem(const char *name, const char *const args[], const char *symptom)
+/* Run the scenario in `mode` under a storm and assert that it shows the problem (`symptom`). */
+static void expect_problem_in(enum mode mode, const char *name, const char *const args[], const char *symptom)
 {
 	struct run_result r;
-	char *d = describe(name, args, PLAIN1, true);
-	scn_run(PLAIN1, name, args, true, ENV("SCN_SETTLE=0.3"), &r);
+	char *d = describe(name, args, mode, true);
+	scn_run(mode, name, args, true, ENV("SCN_SETTLE=0.3"), &r);
 	assert_problem(d, &r, symptom);
 	run_result_free(&r);
 	free(d);
+}
+
+void expect_problem(const char *name, const char *const args[], const char *symptom)
+{
+	expect_problem_in(PLAIN1, name, args, symptom);
 }
 
 void expect_inert(const char *name, const char *const args[])
 {
 	/* Outside PID 1 orphans do not come to the program, and the scenarios make none (they would
 	 * only burden the machine's init): no storm here. */
-	struct run_result shim, libc;
-	char *d_shim = describe(name, args, INERT, false);
-	char *d_libc = describe(name, args, PLAIN, false);
-	scn_run(INERT, name, args, false, NULL, &shim);
-	scn_run(PLAIN, name, args, false, NULL, &libc);
-	assert_passed(d_libc, &libc);
-	assert_same(d_shim, &shim, d_libc, &libc);
-	run_result_free(&shim);
-	run_result_free(&libc);
-	free(d_shim);
-	free(d_libc);
+	compare_runs(name, args, (struct side){ .mode = INERT, .storm = false, .must_pass = false },
+	             (struct side){ .mode = PLAIN, .storm = false, .must_pass = true });
 }
 
 void expect_off(const char *name, const char *const args[], const char *symptom)
 {
-	struct run_result off, libc;
-	char *d_off = describe(name, args, OFF1, false);
-	char *d_libc = describe(name, args, PLAIN1, false);
-	scn_run(OFF1, name, args, false, NULL, &off);
-	scn_run(PLAIN1, name, args, false, NULL, &libc);
-	assert_same(d_off, &off, d_libc, &libc);
-	run_result_free(&off);
-	run_result_free(&libc);
-	free(d_off);
-	free(d_libc);
-
-	char *d_storm = describe(name, args, OFF1, true);
-	scn_run(OFF1, name, args, true, ENV("SCN_SETTLE=0.3"), &off);
-	assert_problem(d_storm, &off, symptom);
-	run_result_free(&off);
-	free(d_storm);
+	compare_runs(name, args, (struct side){ .mode = OFF1, .storm = false, .must_pass = false },
+	             (struct side){ .mode = PLAIN1, .storm = false, .must_pass = false });
+	expect_problem_in(OFF1, name, args, symptom);
 }
 
 void expect_subreaper(const char *name, const char *const args[])
 {
-	struct run_result shim, libc;
-	char *d_shim = describe(name, args, SUBREAPER, true);
-	char *d_libc = describe(name, args, PLAIN, false);
-	scn_run(SUBREAPER, name, args, true, NULL, &shim);
-	assert_passed(d_shim, &shim);
-	scn_run(PLAIN, name, args, false, NULL, &libc);
-	assert_same(d_shim, &shim, d_libc, &libc);
-	run_result_free(&shim);
-	run_result_free(&libc);
-	free(d_shim);
-	free(d_libc);
+	compare_runs(name, args, (struct side){ .mode = SUBREAPER, .storm = true, .must_pass = true },
+	             (struct side){ .mode = PLAIN, .storm = false, .must_pass = false });
 }
 
 /* ---- outside views ----------------------------------------------------------------------------- */

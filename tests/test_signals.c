@@ -16,33 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-
-#define PROBE SIGRTMAX
-/* The timeout of a run that ends at once when all is well (the runs take milliseconds). */
-#define RUN_S 8.0
-
-/* The configurations a test runs under. */
-enum cfg { SHIM, NO_PRELOAD, SIGNALS_OFF, MODE_OFF };
-
-static const char *cfg_name(enum cfg c)
-{
-	static const char *const names[] = { "shim", "no preload", "REAP_SIGNALS=off", "REAP_MODE=off" };
-	return names[c];
-}
-
-static struct run_opts opts(enum cfg c, const char *const *extra_env, double timeout_s)
-{
-	static const char *const signals_off[] = { "REAP_SIGNALS=off", NULL };
-	static const char *const mode_off[] = { "REAP_MODE=off", NULL };
-	struct run_opts o = { .pid1 = true, .preload = c != NO_PRELOAD, .env = extra_env,
-			      .timeout_s = timeout_s };
-	if (c == SIGNALS_OFF) {
-		o.env = signals_off;
-	} else if (c == MODE_OFF) {
-		o.env = mode_off;
-	}
-	return o;
-}
+#include "sigtest.h"
 
 /* Signals are written as numbers, real-time ones relative to SIGRTMIN/SIGRTMAX (not constants). */
 #define RTMIN_PLUS(k) (1000 + (k))
@@ -57,43 +31,6 @@ static int decode_sig(int code)
 		return SIGRTMIN + (code - 1000);
 	}
 	return code;
-}
-
-static void start(struct proc *p, const char *const argv[], const struct run_opts *o)
-{
-	proc_start(p, argv, o);
-	cr_assert_not_null(proc_wait_line(p, "READY", 10), "%s never printed READY; output:\n%s", argv[0],
-			   p->out);
-}
-
-/* Send sig, then the nth probe; true when PID 1 answered it, i.e. is alive after sig was handled. */
-static bool survives(struct proc *p, int sig, int nth)
-{
-	char want[32];
-	snprintf(want, sizeof want, "PROBE %d", nth);
-	proc_signal(p, sig);
-	proc_signal(p, PROBE);
-	return proc_wait_line(p, want, 5) != NULL;
-}
-
-/* End a run that is expected to be still going (the kernel lets SIGKILL from outside through; unshare
- * 2.38 then fails to re-raise SIGKILL on itself and exits 1, so the status says nothing useful). */
-static void kill_run(struct proc *p, struct run_result *r)
-{
-	proc_signal(p, SIGKILL);
-	proc_finish(p, r);
-	cr_expect(!r->timed_out, "run did not end after SIGKILL");
-}
-
-static bool has_line(const char *out, const char *line)
-{
-	size_t len = strlen(line);
-	for (const char *s = out; s != NULL && *s != '\0'; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {
-		if (strncmp(s, line, len) == 0 && (s[len] == '\n' || s[len] == '\0')) {
-			return true;
-		}
-	}
-	return false;
 }
 
 /* The first line starting with prefix, copied into buf ("" when absent). */
@@ -113,30 +50,6 @@ static const char *line_of(const char *out, const char *prefix, char *buf, size_
 	}
 	buf[n] = '\0';
 	return buf;
-}
-
-/* The lines of out that start with prefix, in order, joined by '\n'. */
-static char *lines_with(const char *out, const char *prefix)
-{
-	size_t cap = strlen(out) + 1;
-	char *res = calloc(1, cap);
-	size_t len = 0;
-	size_t plen = strlen(prefix);
-	cr_assert_not_null(res);
-	for (const char *s = out; *s != '\0';) {
-		size_t n = strcspn(s, "\n");
-		if (strncmp(s, prefix, plen) == 0) {
-			memcpy(res + len, s, n);
-			len += n;
-			res[len++] = '\n';
-		}
-		s += n;
-		if (*s == '\n') {
-			s++;
-		}
-	}
-	res[len] = '\0';
-	return res;
 }
 
 /* text with every " restorer=N" removed (in place). */
@@ -199,12 +112,12 @@ ParameterizedTest(int *code, pid1_dfl, exits_128_plus_n, .timeout = 20)
 {
 	int sig = decode_sig(*code);
 	const char *argv[] = { scenario("sig_idle"), NULL };
-	struct run_opts o = opts(SHIM, NULL, 4);
+	struct run_opts o = cfg_opts(SHIM, NULL, 4);
 	struct proc p;
 	struct run_result r;
 	char line[128];
 
-	start(&p, argv, &o);
+	start_until(&p, argv, &o, "READY");
 	assert_clean_start(&p, sig);
 	proc_signal(&p, sig);
 	proc_finish(&p, &r);
@@ -230,14 +143,14 @@ ParameterizedTest(int *code, pid1_dfl, control_ignored, .timeout = 30)
 	const char *argv[] = { scenario("sig_idle"), NULL };
 
 	for (enum cfg c = NO_PRELOAD; c <= MODE_OFF; c++) {
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct proc p;
 		struct run_result r;
-		start(&p, argv, &o);
+		start_until(&p, argv, &o, "READY");
 		assert_clean_start(&p, sig);
 		cr_expect(survives(&p, sig, 1), "%s: signal %d ended PID 1; it must be dropped", cfg_name(c),
 			  sig);
-		kill_run(&p, &r);
+		finish_by_sigkill(&p, &r);
 		run_result_free(&r);
 	}
 }
@@ -250,15 +163,15 @@ Test(pid1_dfl, fault_signals_left_to_kernel, .timeout = 30)
 	const char *argv[] = { scenario("sig_idle"), NULL };
 
 	for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct proc p;
 		struct run_result r;
-		start(&p, argv, &o);
+		start_until(&p, argv, &o, "READY");
 		for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 			cr_expect(survives(&p, sigs[i], (int)i + 1), "%s: signal %d sent from outside ended PID 1",
 				  cfg_name(c), sigs[i]);
 		}
-		kill_run(&p, &r);
+		finish_by_sigkill(&p, &r);
 		run_result_free(&r);
 	}
 }
@@ -269,11 +182,11 @@ static int exit_code_after(int sig, const char *exit_zero)
 {
 	const char *env[] = { exit_zero, NULL };
 	const char *argv[] = { scenario("sig_idle"), NULL };
-	struct run_opts o = opts(SHIM, env, RUN_S);
+	struct run_opts o = cfg_opts(SHIM, env, RUN_S);
 	struct proc p;
 	struct run_result r;
 
-	start(&p, argv, &o);
+	start_until(&p, argv, &o, "READY");
 	proc_signal(&p, sig);
 	proc_finish(&p, &r);
 	cr_expect(!r.timed_out, "%s, signal %d: run timed out", exit_zero, sig);
@@ -296,7 +209,7 @@ Test(exit_zero, maps_listed_codes, .timeout = 30)
 static struct run_result crash(enum cfg c, const char *how)
 {
 	const char *argv[] = { scenario("sig_segv"), how, NULL };
-	struct run_opts o = opts(c, NULL, RUN_S);
+	struct run_opts o = cfg_opts(c, NULL, RUN_S);
 	struct run_result r;
 	run(argv, &o, &r);
 	cr_expect(!r.timed_out, "%s, %s: run timed out", cfg_name(c), how);
@@ -345,11 +258,11 @@ Test(wishes, handler_runs_and_program_continues, .timeout = 30)
 		snprintf(sig, sizeof sig, "%d", sigs[i]);
 		for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
 			const char *argv[] = { scenario("sig_wishes"), "handler", sig, NULL };
-			struct run_opts o = opts(c, NULL, RUN_S);
+			struct run_opts o = cfg_opts(c, NULL, RUN_S);
 			struct proc p;
 			struct run_result r;
 			char want[32];
-			start(&p, argv, &o);
+			start_until(&p, argv, &o, "READY");
 			proc_signal(&p, sigs[i]);
 			proc_finish(&p, &r);
 			snprintf(want, sizeof want, "HANDLED %d", sigs[i]);
@@ -369,10 +282,10 @@ Test(wishes, sig_ign_respected, .timeout = 30)
 {
 	for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
 		const char *argv[] = { scenario("sig_wishes"), "ignore", "15", NULL };
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct proc p;
 		struct run_result r;
-		start(&p, argv, &o);
+		start_until(&p, argv, &o, "READY");
 		cr_expect(status_mask(p.init_pid, "SigIgn") & BIT(SIGTERM), "%s: SigIgn lacks SIGTERM",
 			  cfg_name(c));
 		cr_expect(survives(&p, SIGTERM, 1), "%s: an ignored SIGTERM ended PID 1", cfg_name(c));
@@ -388,10 +301,10 @@ static void blocked(const char *mode, const char *read_line)
 {
 	for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
 		const char *argv[] = { scenario("sig_wishes"), mode, "15", NULL };
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct proc p;
 		struct run_result r;
-		start(&p, argv, &o);
+		start_until(&p, argv, &o, "READY");
 		cr_expect(survives(&p, SIGTERM, 1), "%s, %s: a blocked SIGTERM ended PID 1", cfg_name(c), mode);
 		proc_finish(&p, &r);
 		cr_expect(has_line(r.out, "PENDING 1"), "%s, %s: SIGTERM not pending while blocked:\n%s",
@@ -420,19 +333,19 @@ Test(wishes, sig_dfl_again_rearms, .timeout = 30)
 	const char *argv[] = { scenario("sig_wishes"), "redfl", "15", NULL };
 	struct proc p;
 	struct run_result r;
-	struct run_opts o = opts(SHIM, NULL, RUN_S);
+	struct run_opts o = cfg_opts(SHIM, NULL, RUN_S);
 
-	start(&p, argv, &o);
+	start_until(&p, argv, &o, "READY");
 	proc_signal(&p, SIGTERM);
 	proc_finish(&p, &r);
 	cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 143,
 		  "handler then SIG_DFL: expected 143, got raw status %#x:\n%s", r.status, r.out);
 	run_result_free(&r);
 
-	o = opts(NO_PRELOAD, NULL, RUN_S);
-	start(&p, argv, &o);
+	o = cfg_opts(NO_PRELOAD, NULL, RUN_S);
+	start_until(&p, argv, &o, "READY");
 	cr_expect(survives(&p, SIGTERM, 1), "control: SIGTERM ended PID 1 without the shim");
-	kill_run(&p, &r);
+	finish_by_sigkill(&p, &r);
 	run_result_free(&r);
 }
 
@@ -444,10 +357,10 @@ static void resethand(const char *api)
 	char handled[2][160];
 
 	for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct proc p;
 		struct run_result r;
-		start(&p, argv, &o);
+		start_until(&p, argv, &o, "READY");
 		proc_signal(&p, SIGTERM);
 		const char *line = proc_wait_line(&p, "HANDLED", 5);
 		cr_expect_not_null(line, "%s, %s: the handler did not run on the first SIGTERM", cfg_name(c), api);
@@ -460,7 +373,7 @@ static void resethand(const char *api)
 				  api, r.status, r.out);
 		} else {
 			cr_expect(survives(&p, SIGTERM, 1), "control, %s: second SIGTERM ended PID 1", api);
-			kill_run(&p, &r);
+			finish_by_sigkill(&p, &r);
 		}
 		run_result_free(&r);
 	}
@@ -497,10 +410,10 @@ Test(wishes, apis_report_own_disposition, .timeout = 30)
 	char *q_lines[2];
 
 	for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct proc p;
 		struct run_result r;
-		start(&p, argv, &o);
+		start_until(&p, argv, &o, "READY");
 		if (c == SHIM) {
 			proc_signal(&p, SIGTERM);
 			proc_finish(&p, &r);
@@ -509,7 +422,7 @@ Test(wishes, apis_report_own_disposition, .timeout = 30)
 				  r.status, r.out);
 		} else {
 			cr_expect(survives(&p, SIGTERM, 1), "control: SIGTERM ended PID 1");
-			kill_run(&p, &r);
+			finish_by_sigkill(&p, &r);
 		}
 		api_lines[c] = lines_with(r.out, "API ");
 		q_lines[c] = lines_with(r.out, "Q ");
@@ -544,10 +457,10 @@ Test(wishes, sigign_is_the_programs, .timeout = 30)
 	unsigned long long ign[2];
 
 	for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct proc p;
 		struct run_result r;
-		start(&p, argv, &o);
+		start_until(&p, argv, &o, "READY");
 		ign[c] = status_mask(p.init_pid, "SigIgn");
 		cr_expect(survives(&p, SIGHUP, 1), "%s: an ignored SIGHUP ended PID 1", cfg_name(c));
 		if (c == SHIM) {
@@ -557,7 +470,7 @@ Test(wishes, sigign_is_the_programs, .timeout = 30)
 				  r.status);
 		} else {
 			cr_expect(survives(&p, SIGTERM, 2), "control: SIGTERM ended PID 1");
-			kill_run(&p, &r);
+			finish_by_sigkill(&p, &r);
 		}
 		run_result_free(&r);
 	}
@@ -575,11 +488,11 @@ Test(wishes, inherited_ignore_survives_exec, .timeout = 30)
 	const char *argv[] = { scenario("sig_execign"), list, scenario("sig_idle"), "--exit-on-probe", NULL };
 
 	for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct proc p;
 		struct run_result r;
 		char line[128];
-		start(&p, argv, &o);
+		start_until(&p, argv, &o, "READY");
 		unsigned long long ign = status_mask(p.init_pid, "SigIgn");
 		cr_expect_eq(ign & (BIT(SIGTERM) | BIT(SIGINT)), BIT(SIGTERM) | BIT(SIGINT),
 			     "%s: SigIgn %llx lost the inherited SIGTERM/SIGINT", cfg_name(c), ign);
@@ -610,11 +523,11 @@ ParameterizedTest(int *code, not_pid1, killed_as_plain_libc, .timeout = 30)
 	int status[2];
 
 	for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct proc p;
 		struct run_result r;
 		o.pid1 = false;
-		start(&p, argv, &o);
+		start_until(&p, argv, &o, "READY");
 		proc_signal(&p, sig);
 		proc_finish(&p, &r);
 		status[c] = r.status;

@@ -22,64 +22,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-
-#define PROBE SIGRTMAX
-/* The timeout of a run that ends at once when all is well (the runs take milliseconds). */
-#define RUN_S 8.0
-
-enum cfg { SHIM, NO_PRELOAD, SIGNALS_OFF };
-
-static const char *cfg_name(enum cfg c)
-{
-	static const char *const names[] = { "shim", "no preload", "REAP_SIGNALS=off" };
-	return names[c];
-}
-
-static struct run_opts opts(enum cfg c, const char *const *extra_env, double timeout_s)
-{
-	static const char *const signals_off[] = { "REAP_SIGNALS=off", NULL };
-	struct run_opts o = { .pid1 = true, .preload = c != NO_PRELOAD, .env = extra_env,
-			      .timeout_s = timeout_s };
-	if (c == SIGNALS_OFF) {
-		o.env = signals_off;
-	}
-	return o;
-}
-
-static void start(struct proc *p, const char *const argv[], const struct run_opts *o, const char *ready)
-{
-	proc_start(p, argv, o);
-	cr_assert_not_null(proc_wait_line(p, ready, 10), "%s never printed %s; output:\n%s", argv[0], ready,
-			   p->out);
-}
-
-/* Send sig, then the nth probe; true when PID 1 answered it, i.e. is alive after sig was handled. */
-static bool survives(struct proc *p, int sig, int nth)
-{
-	char want[32];
-	snprintf(want, sizeof want, "PROBE %d", nth);
-	proc_signal(p, sig);
-	proc_signal(p, PROBE);
-	return proc_wait_line(p, want, 5) != NULL;
-}
-
-static void kill_run(struct proc *p, struct run_result *r)
-{
-	proc_signal(p, SIGKILL);
-	proc_finish(p, r);
-	cr_expect(!r->timed_out, "run did not end after SIGKILL");
-}
-
-static bool has_line(const char *out, const char *line)
-{
-	size_t len = strlen(line);
-	for (const char *s = out; s != NULL && *s != '\0'; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {
-		if (strncmp(s, line, len) == 0 && (s[len] == '\n' || s[len] == '\0')) {
-			return true;
-		}
-	}
-	return false;
-}
+#include "sigtest.h"
 
 static bool exited_with(const struct run_result *r, int code)
 {
@@ -224,8 +167,8 @@ static void shell_entrypoint(const char *label, const char *const server[], cons
 		}
 		argv[n++] = s.mark;
 		argv[n] = NULL;
-		struct run_opts o = opts(c, NULL, RUN_S);
-		start(&p, argv, &o, "SERVER READY");
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
+		start_until(&p, argv, &o, "SERVER READY");
 		proc_signal(&p, SIGTERM);
 		if (c == SHIM) {
 			proc_finish(&p, &r);
@@ -314,8 +257,8 @@ ParameterizedTest(int *sigp, forwarding, children_and_orphans_get_the_signal, .t
 
 	struct proc p;
 	struct run_result r;
-	struct run_opts o = opts(SHIM, NULL, RUN_S);
-	start(&p, argv, &o, "READY");
+	struct run_opts o = cfg_opts(SHIM, NULL, RUN_S);
+	start_until(&p, argv, &o, "READY");
 	proc_signal(&p, sig);
 	proc_finish(&p, &r);
 	cr_expect(exited_with(&r, 128 + sig), "signal %d: expected %d, got raw status %#x:\n%s", sig, 128 + sig,
@@ -326,10 +269,10 @@ ParameterizedTest(int *sigp, forwarding, children_and_orphans_get_the_signal, .t
 	run_result_free(&r);
 
 	for (enum cfg c = NO_PRELOAD; c <= SIGNALS_OFF; c++) {
-		o = opts(c, NULL, RUN_S);
-		start(&p, argv, &o, "READY");
+		o = cfg_opts(c, NULL, RUN_S);
+		start_until(&p, argv, &o, "READY");
 		cr_expect(survives(&p, sig, 1), "%s: signal %d ended PID 1", cfg_name(c), sig);
-		kill_run(&p, &r);
+		finish_by_sigkill(&p, &r);
 		cr_expect(strstr(r.out, " got ") == NULL, "%s: a signal was forwarded:\n%s", cfg_name(c), r.out);
 		run_result_free(&r);
 	}
@@ -346,8 +289,8 @@ Test(grace, child_ignoring_sigterm_killed_when_pid1_ends, .timeout = 40)
 	struct proc p;
 	struct run_result r;
 
-	struct run_opts o = opts(SHIM, env, RUN_S);
-	start(&p, argv, &o, "READY");
+	struct run_opts o = cfg_opts(SHIM, env, RUN_S);
+	start_until(&p, argv, &o, "READY");
 	int child = pidfd_of(child_of(p.init_pid));
 	proc_signal(&p, SIGTERM);
 	proc_finish(&p, &r);
@@ -358,14 +301,22 @@ Test(grace, child_ignoring_sigterm_killed_when_pid1_ends, .timeout = 40)
 	run_result_free(&r);
 
 	/* Control: without the shim nothing happens to either of them. */
-	o = opts(NO_PRELOAD, env, RUN_S);
-	start(&p, argv, &o, "READY");
+	o = cfg_opts(NO_PRELOAD, env, RUN_S);
+	start_until(&p, argv, &o, "READY");
 	child = pidfd_of(child_of(p.init_pid));
 	cr_expect(survives(&p, SIGTERM, 1), "control: SIGTERM ended PID 1");
 	cr_expect(!has_ended(child), "control: the child ended");
-	kill_run(&p, &r);
+	finish_by_sigkill(&p, &r);
 	close(child);
 	run_result_free(&r);
+}
+
+/* Make a scratch directory and start `sig_family slow` on its FIFO and mark under o, until READY. */
+static void start_slow_family(struct proc *p, struct scratch *s, const struct run_opts *o)
+{
+	scratch_make(s);
+	const char *argv[] = { scenario("sig_family"), "slow", s->fifo, s->mark, NULL };
+	start_until(p, argv, o, "READY");
 }
 
 /* A child whose SIGTERM work needs a moment (until the test releases it) completes it: PID 1 waits
@@ -373,24 +324,21 @@ Test(grace, child_ignoring_sigterm_killed_when_pid1_ends, .timeout = 40)
 static void slow_child_completes(const char *grace_env)
 {
 	const char *env[] = { grace_env, NULL };
+	const char *label = grace_env ? grace_env : "default grace";
 	struct scratch s;
 	struct proc p;
 	struct run_result r;
 	char mark[64];
 
-	scratch_make(&s);
-	const char *argv[] = { scenario("sig_family"), "slow", s.fifo, s.mark, NULL };
-	struct run_opts o = opts(SHIM, grace_env != NULL ? env : NULL, RUN_S);
-	start(&p, argv, &o, "READY");
+	struct run_opts o = cfg_opts(SHIM, grace_env != NULL ? env : NULL, RUN_S);
+	start_slow_family(&p, &s, &o);
 	proc_signal(&p, SIGTERM);
-	cr_expect_not_null(proc_wait_line(&p, "CHILD WORKING", 5), "%s: the child never got SIGTERM",
-			   grace_env ? grace_env : "default grace");
-	cr_expect(still_running(&p), "%s: PID 1 ended while its child was still working",
-		  grace_env ? grace_env : "default grace");
+	cr_expect_not_null(proc_wait_line(&p, "CHILD WORKING", 5), "%s: the child never got SIGTERM", label);
+	cr_expect(still_running(&p), "%s: PID 1 ended while its child was still working", label);
 	release(&s);
 	proc_finish(&p, &r);
-	cr_expect(exited_with(&r, 143), "%s: expected 143, got raw status %#x%s:\n%s",
-		  grace_env ? grace_env : "default grace", r.status, r.timed_out ? " (timed out)" : "", r.out);
+	cr_expect(exited_with(&r, 143), "%s: expected 143, got raw status %#x%s:\n%s", label, r.status,
+		  r.timed_out ? " (timed out)" : "", r.out);
 	cr_expect(has_line(r.out, "CHILD DONE"), "the child's work was cut off:\n%s", r.out);
 	cr_expect_str_eq(read_mark(&s, mark, sizeof mark), "done\n");
 	run_result_free(&r);
@@ -407,12 +355,10 @@ Test(grace, slow_child_completes_its_work, .timeout = 40)
 	struct proc p;
 	struct run_result r;
 	char mark[64];
-	scratch_make(&s);
-	const char *argv[] = { scenario("sig_family"), "slow", s.fifo, s.mark, NULL };
-	struct run_opts o = opts(NO_PRELOAD, NULL, RUN_S);
-	start(&p, argv, &o, "READY");
+	struct run_opts o = cfg_opts(NO_PRELOAD, NULL, RUN_S);
+	start_slow_family(&p, &s, &o);
 	cr_expect(survives(&p, SIGTERM, 1), "control: SIGTERM ended PID 1");
-	kill_run(&p, &r);
+	finish_by_sigkill(&p, &r);
 	cr_expect(strstr(r.out, "CHILD WORKING") == NULL, "control: the child got a SIGTERM:\n%s", r.out);
 	cr_expect_str_eq(read_mark(&s, mark, sizeof mark), "");
 	run_result_free(&r);
@@ -430,10 +376,8 @@ Test(grace, zero_does_not_wait, .timeout = 30)
 	struct run_result r;
 	char mark[64];
 
-	scratch_make(&s);
-	const char *argv[] = { scenario("sig_family"), "slow", s.fifo, s.mark, NULL };
-	struct run_opts o = opts(SHIM, env, 3);
-	start(&p, argv, &o, "READY");
+	struct run_opts o = cfg_opts(SHIM, env, 3);
+	start_slow_family(&p, &s, &o);
 	proc_signal(&p, SIGTERM);
 	proc_finish(&p, &r);
 	cr_expect(exited_with(&r, 143), "expected 143 at once, got raw status %#x%s:\n%s", r.status,
@@ -445,35 +389,12 @@ Test(grace, zero_does_not_wait, .timeout = 30)
 
 /* ---- 4. A child that PID 1 forks (no exec) dies by the signal PID 1 sends it. ---- */
 
-static char *lines_with(const char *out, const char *prefix)
-{
-	size_t cap = strlen(out) + 1;
-	char *res = calloc(1, cap);
-	size_t len = 0;
-	size_t plen = strlen(prefix);
-	cr_assert_not_null(res);
-	for (const char *s = out; *s != '\0';) {
-		size_t n = strcspn(s, "\n");
-		if (strncmp(s, prefix, plen) == 0) {
-			memcpy(res + len, s, n);
-			len += n;
-			res[len++] = '\n';
-		}
-		s += n;
-		if (*s == '\n') {
-			s++;
-		}
-	}
-	res[len] = '\0';
-	return res;
-}
-
 /* Runs sig_forkkill MODE [arg] with and without the shim; returns the "prefix" lines of each. */
 static void forkkill(const char *mode, const char *arg, const char *prefix, char *lines[2])
 {
 	for (enum cfg c = SHIM; c <= NO_PRELOAD; c++) {
 		const char *argv[] = { scenario("sig_forkkill"), mode, arg, NULL };
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		struct run_result r;
 		run(argv, &o, &r);
 		cr_expect(exited_with(&r, 0) && has_line(r.out, "DONE"), "%s, %s: raw status %#x:\n%s",
@@ -546,7 +467,7 @@ static void exit_while_child_works(const char *how)
 		char mark[64];
 		scratch_make(&s);
 		const char *argv[] = { scenario("sig_exitwork"), how, s.fifo, s.mark, NULL };
-		struct run_opts o = opts(c, NULL, RUN_S);
+		struct run_opts o = cfg_opts(c, NULL, RUN_S);
 		proc_start(&p, argv, &o);
 		cr_expect_not_null(proc_wait_line(&p, "CHILD WORKING", 5), "%s, %s: the child never started",
 				   cfg_name(c), how);

@@ -129,12 +129,8 @@ static int stage2(char **argv)
 		own_collect("waitpid(child that ended before exec)", got, status);
 	}
 
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = sigrec_info;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, &old);
+	struct sigaction old;
+	sigrec_catch_sigchld(SA_RESTART, &old);
 	int from = sigrec_count();
 	release_told(&ga, a, 31);
 	release_told(&gb, b, 32);

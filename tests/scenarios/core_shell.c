@@ -97,12 +97,8 @@ static void variant_system_signals(void)
 static void variant_system_handler(void)
 {
 	scn_stage("system and a SIGCHLD handler", 20);
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = sigrec_info;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, &old);
+	struct sigaction old;
+	sigrec_catch_sigchld(SA_RESTART, &old);
 	int fds[2];
 	if (pipe(fds) != 0) {
 		scn_broken("pipe");
@@ -270,10 +266,7 @@ static void variant_wordexp(void)
 	scn_say("wordexp with command substitution x%d -> exact", n + 2);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} variants[] = {
+static const struct scn_variant variants[] = {
 	{ "system", variant_system },
 	{ "system_signals", variant_system_signals },
 	{ "system_handler", variant_system_handler },
@@ -281,24 +274,16 @@ static const struct {
 	{ "popen", variant_popen },
 	{ "wordexp", variant_wordexp },
 };
-#define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
+#define N_VARIANTS (sizeof variants / sizeof variants[0])
+
+/* After each variant, one more batch of foreign orphans before the next. */
+static void one_storm_batch(void)
+{
+	storm_batches(1);
+}
 
 int main(int argc, char **argv)
 {
-	const char *which = argc > 1 ? argv[1] : "all";
-	bool found = false;
-	scn_init();
-	storm_start();
-	for (int i = 0; i < N_VARIANTS; i++) {
-		if (strcmp(which, "all") == 0 || strcmp(which, variants[i].name) == 0) {
-			variants[i].run();
-			storm_batches(1);
-			found = true;
-		}
-	}
-	if (!found) {
-		scn_say("usage: core_shell system|system_signals|system_handler|system_ign|popen|wordexp|all");
-		return SCN_EXIT_BROKEN;
-	}
-	return scn_finish();
+	return scn_variants_main(argc, argv, variants, N_VARIANTS, one_storm_batch,
+	                         "usage: core_shell system|system_signals|system_handler|system_ign|popen|wordexp|all");
 }

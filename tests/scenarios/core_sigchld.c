@@ -16,18 +16,6 @@
 
 static struct sigaction saved;
 
-static void install_info(int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sigemptyset(&sa.sa_mask);
-	sa.sa_sigaction = sigrec_info;
-	sa.sa_flags = SA_SIGINFO | flags;
-	if (sigaction(SIGCHLD, &sa, &saved) != 0) {
-		scn_broken("sigaction(SIGCHLD)");
-	}
-}
-
 static void install_plain(void (*fn)(int), int flags)
 {
 	struct sigaction sa;
@@ -79,7 +67,7 @@ static bool expect_told(pid_t k, int from, int code, int status, const char *wha
 static void variant_siginfo(void)
 {
 	scn_stage("SA_SIGINFO", 30);
-	install_info(SA_RESTART);
+	sigrec_catch_sigchld(SA_RESTART, &saved);
 	int from0 = sigrec_count();
 	storm_batches(2);
 	int n = scn_scale(10);
@@ -185,7 +173,7 @@ static void act_release(void *ctx)
 static void variant_restart(bool restart)
 {
 	scn_stage(restart ? "SA_RESTART" : "no SA_RESTART", 20);
-	install_info(restart ? SA_RESTART : 0);
+	sigrec_catch_sigchld(restart ? SA_RESTART : 0, &saved);
 	int from = sigrec_count();
 	int fds[2];
 	if (pipe(fds) != 0) {
@@ -229,32 +217,20 @@ static void variant_restart(bool restart)
 	sigrec_check_own(from);
 }
 
-static void stop_kid(pid_t k, bool stop)
-{
-	kill(k, stop ? SIGSTOP : SIGCONT);
-	double end = scn_now() + 5;
-	while ((proc_state(k) == 'T') != stop) {
-		if (scn_now() > end) {
-			scn_broken(stop ? "child did not stop" : "child did not continue");
-		}
-		scn_nap(0.0005);
-	}
-}
-
 static void variant_stops(bool nocldstop)
 {
 	scn_stage(nocldstop ? "SA_NOCLDSTOP" : "stop reports", 20);
-	install_info(SA_RESTART | (nocldstop ? SA_NOCLDSTOP : 0));
+	sigrec_catch_sigchld(SA_RESTART | (nocldstop ? SA_NOCLDSTOP : 0), &saved);
 	int from = sigrec_count();
 	struct gate g;
 	gate_make(&g);
 	pid_t k = kid_gated(&g, 61);
 	storm_batches(2);
-	stop_kid(k, true);
+	kid_stop(k, true);
 	if (!nocldstop) {
 		expect_told(k, from, CLD_STOPPED, SIGSTOP, "stop report");
 	}
-	stop_kid(k, false);
+	kid_stop(k, false);
 	if (!nocldstop) {
 		expect_told(k, from, CLD_CONTINUED, SIGCONT, "continue report");
 	}
@@ -279,7 +255,7 @@ static void variant_stops(bool nocldstop)
 static void variant_nocldwait(void)
 {
 	scn_stage("SA_NOCLDWAIT", 20);
-	install_info(SA_RESTART | SA_NOCLDWAIT);
+	sigrec_catch_sigchld(SA_RESTART | SA_NOCLDWAIT, &saved);
 	int from = sigrec_count();
 	storm_batches(1);
 	pid_t k = own_fork(OWN_ANY);
@@ -309,7 +285,7 @@ static void variant_nocldwait(void)
 static void variant_resethand(void)
 {
 	scn_stage("SA_RESETHAND", 20);
-	install_info(SA_RESTART | SA_RESETHAND);
+	sigrec_catch_sigchld(SA_RESTART | SA_RESETHAND, &saved);
 	int from = sigrec_count();
 	storm_batches(3); /* foreign ends must not use up the one call */
 	pid_t k = kid_exit(4);
@@ -379,7 +355,7 @@ static void variant_ign_inherited(void)
 static void variant_forked(void)
 {
 	scn_stage("forked child", 20);
-	install_info(SA_RESTART);
+	sigrec_catch_sigchld(SA_RESTART, &saved);
 	int from = sigrec_count();
 	storm_batches(1);
 	pid_t x = own_fork(st_exit(0));
@@ -408,17 +384,14 @@ static void run_norestart(void) { variant_restart(false); }
 static void run_nocldstop(void) { variant_stops(true); }
 static void run_stopreports(void) { variant_stops(false); }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} variants[] = {
+static const struct scn_variant variants[] = {
 	{ "siginfo", run_siginfo },         { "reaping", variant_reaping },
 	{ "restart", run_restart },         { "norestart", run_norestart },
 	{ "nocldstop", run_nocldstop },     { "stopreports", run_stopreports },
 	{ "nocldwait", variant_nocldwait }, { "resethand", variant_resethand },
 	{ "ign", variant_ign },             { "forked", variant_forked },
 };
-#define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
+#define N_VARIANTS (sizeof variants / sizeof variants[0])
 
 int main(int argc, char **argv)
 {
@@ -437,11 +410,8 @@ int main(int argc, char **argv)
 		variant_ign_inherited();
 		found = true;
 	}
-	for (int i = 0; i < N_VARIANTS; i++) {
-		if (strcmp(which, "all") == 0 || strcmp(which, variants[i].name) == 0) {
-			variants[i].run();
-			found = true;
-		}
+	if (scn_run_variants(variants, N_VARIANTS, which, NULL)) {
+		found = true;
 	}
 	if (!found) {
 		scn_say("usage: core_sigchld VARIANT|ign_exec|all");

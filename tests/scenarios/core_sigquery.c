@@ -88,6 +88,15 @@ static void expect_prev(const char *call, void (*prev)(int), const char *expect)
 	}
 }
 
+/* `call` has just set a new disposition and returned prev: check prev, then query what is set now. */
+static void expect_prev_then_query(const char *call, void (*prev)(int), const char *expect)
+{
+	char after[96];
+	expect_prev(call, prev, expect);
+	snprintf(after, sizeof after, "after %s", call);
+	query(after);
+}
+
 int main(void)
 {
 	scn_init();
@@ -114,14 +123,10 @@ int main(void)
 	storm_batches(1);
 	query("after sigaction(h1), foreign orphans later");
 
-	expect_prev("signal(h2)", signal(SIGCHLD, h2), "h1");
-	query("after signal(h2)");
-	expect_prev("sigset(h3)", sigset(SIGCHLD, h3), "h2");
-	query("after sigset(h3)");
-	expect_prev("bsd_signal(h2)", bsd_signal(SIGCHLD, h2), "h3");
-	query("after bsd_signal(h2)");
-	expect_prev("sysv_signal(h3)", sysv_signal(SIGCHLD, h3), "h2");
-	query("after sysv_signal(h3)");
+	expect_prev_then_query("signal(h2)", signal(SIGCHLD, h2), "h1");
+	expect_prev_then_query("sigset(h3)", sigset(SIGCHLD, h3), "h2");
+	expect_prev_then_query("bsd_signal(h2)", bsd_signal(SIGCHLD, h2), "h3");
+	expect_prev_then_query("sysv_signal(h3)", sysv_signal(SIGCHLD, h3), "h2");
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
@@ -129,10 +134,8 @@ int main(void)
 	show("__sigaction(SIG_DFL) old", &old);
 	query("after __sigaction(SIG_DFL)");
 
-	expect_prev("signal(SIG_IGN)", signal(SIGCHLD, SIG_IGN), "SIG_DFL");
-	query("after signal(SIG_IGN)");
-	expect_prev("signal(SIG_DFL)", signal(SIGCHLD, SIG_DFL), "SIG_IGN");
-	query("after signal(SIG_DFL)");
+	expect_prev_then_query("signal(SIG_IGN)", signal(SIGCHLD, SIG_IGN), "SIG_DFL");
+	expect_prev_then_query("signal(SIG_DFL)", signal(SIGCHLD, SIG_DFL), "SIG_IGN");
 
 	expect_prev("sigset(SIG_HOLD)", sigset(SIGCHLD, SIG_HOLD), "SIG_DFL");
 	sigset_t mask;

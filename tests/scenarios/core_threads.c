@@ -211,31 +211,14 @@ static void variant_many(void)
 	scn_say("%d children alive at once, %d collected", n, got);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} variants[] = {
+static const struct scn_variant variants[] = {
 	{ "threads", variant_threads },
 	{ "anywait", variant_anywait },
 	{ "many", variant_many },
 };
-#define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
+#define N_VARIANTS (sizeof variants / sizeof variants[0])
 
 int main(int argc, char **argv)
 {
-	const char *which = argc > 1 ? argv[1] : "all";
-	bool found = false;
-	scn_init();
-	storm_start();
-	for (int i = 0; i < N_VARIANTS; i++) {
-		if (strcmp(which, "all") == 0 || strcmp(which, variants[i].name) == 0) {
-			variants[i].run();
-			found = true;
-		}
-	}
-	if (!found) {
-		scn_say("usage: core_threads threads|anywait|many|all");
-		return SCN_EXIT_BROKEN;
-	}
-	return scn_finish();
+	return scn_variants_main(argc, argv, variants, N_VARIANTS, NULL, "usage: core_threads threads|anywait|many|all");
 }

@@ -32,11 +32,23 @@ static const char *const form_name[F_COUNT] = {
 	"waitid(P_ALL)", "waitid(P_PGID, 0)",
 };
 
+/* waitid(type, id) with `options`, answered as the other wait calls answer: the pid (0 for WNOHANG and
+ * nothing, -1 with errno) and, when a child was reported, its wait status. */
+static pid_t waitid_as_wait(idtype_t type, id_t id, int options, int *status)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	if (waitid(type, id, &si, options) != 0) {
+		return -1;
+	}
+	*status = si.si_pid == 0 ? 0 : st_from_siginfo(&si);
+	return si.si_pid;
+}
+
 /* Call `form` for any child with `options` (WEXITED implied for waitid); returns the pid (0 for
  * WNOHANG and nothing, -1 with errno) and the wait status. */
 static pid_t call_any(enum form form, int options, int *status)
 {
-	siginfo_t si;
 	struct rusage ru;
 	*status = 0;
 	switch (form) {
@@ -56,12 +68,7 @@ static pid_t call_any(enum form form, int options, int *status)
 		return wait4(-1, status, options, &ru);
 	case F_WAITID_ALL:
 	case F_WAITID_GROUP:
-		memset(&si, 0, sizeof si);
-		if (waitid(form == F_WAITID_ALL ? P_ALL : P_PGID, 0, &si, options | WEXITED) != 0) {
-			return -1;
-		}
-		*status = si.si_pid == 0 ? 0 : st_from_siginfo(&si);
-		return si.si_pid;
+		return waitid_as_wait(form == F_WAITID_ALL ? P_ALL : P_PGID, 0, options | WEXITED, status);
 	default:
 		return -1;
 	}
@@ -120,8 +127,6 @@ struct pid_call {
 static pid_t call_pid(void *ctx, int *status)
 {
 	struct pid_call *c = ctx;
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
 	switch (c->how) {
 	case 0:
 		return waitpid(c->pid, status, 0);
@@ -130,25 +135,17 @@ static pid_t call_pid(void *ctx, int *status)
 	case 2:
 		return wait4(c->pid, status, 0, NULL);
 	case 3:
-		if (waitid(P_PID, (id_t)c->pid, &si, WEXITED) != 0) {
-			return -1;
-		}
-		break;
+		return waitid_as_wait(P_PID, (id_t)c->pid, WEXITED, status);
 	default: {
 		int fd = pidfd_open(c->pid, 0);
 		if (fd < 0) {
 			return -1;
 		}
-		int r = waitid(P_PIDFD, (id_t)fd, &si, WEXITED);
+		pid_t got = waitid_as_wait(P_PIDFD, (id_t)fd, WEXITED, status);
 		close(fd);
-		if (r != 0) {
-			return -1;
-		}
-		break;
+		return got;
 	}
 	}
-	*status = st_from_siginfo(&si);
-	return si.si_pid;
 }
 
 static void variant_pid(void)
@@ -178,19 +175,13 @@ struct group_call {
 static pid_t call_group(void *ctx, int *status)
 {
 	struct group_call *c = ctx;
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
 	switch (c->how) {
 	case 0:
 		return waitpid(-c->pgid, status, 0);
 	case 1:
 		return wait4(-c->pgid, status, 0, NULL);
 	default:
-		if (waitid(P_PGID, (id_t)c->pgid, &si, WEXITED) != 0) {
-			return -1;
-		}
-		*status = st_from_siginfo(&si);
-		return si.si_pid;
+		return waitid_as_wait(P_PGID, (id_t)c->pgid, WEXITED, status);
 	}
 }
 
@@ -259,19 +250,6 @@ static void variant_nohang(void)
 	gate_close(&g);
 }
 
-/* Stop or continue own child k and wait until /proc shows it. */
-static void stop_kid(pid_t k, bool stop)
-{
-	kill(k, stop ? SIGSTOP : SIGCONT);
-	double end = scn_now() + 5;
-	while ((proc_state(k) == 'T') != stop) {
-		if (scn_now() > end) {
-			scn_broken(stop ? "child did not stop" : "child did not continue");
-		}
-		scn_nap(0.0005);
-	}
-}
-
 /* One state report of own child k through waitpid-like `form`: loops over foreign reports. */
 static void expect_report(const char *via, pid_t k, int expect, pid_t (*call)(int *status))
 {
@@ -297,19 +275,9 @@ static pid_t waitpid_continued(int *st) { return waitpid(-1, st, WCONTINUED); }
 static pid_t wait4_both(int *st) { return wait4(-1, st, WUNTRACED | WCONTINUED, NULL); }
 static pid_t wait3_continued(int *st) { return wait3(st, WCONTINUED, NULL); }
 
-static pid_t waitid_opts(int *st, int options)
-{
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
-	if (waitid(P_ALL, 0, &si, options) != 0) {
-		return -1;
-	}
-	*st = si.si_pid == 0 ? 0 : st_from_siginfo(&si);
-	return si.si_pid;
-}
-static pid_t waitid_stopped_peek(int *st) { return waitid_opts(st, WSTOPPED | WNOWAIT); }
-static pid_t waitid_stopped(int *st) { return waitid_opts(st, WSTOPPED); }
-static pid_t waitid_continued(int *st) { return waitid_opts(st, WCONTINUED); }
+static pid_t waitid_stopped_peek(int *st) { return waitid_as_wait(P_ALL, 0, WSTOPPED | WNOWAIT, st); }
+static pid_t waitid_stopped(int *st) { return waitid_as_wait(P_ALL, 0, WSTOPPED, st); }
+static pid_t waitid_continued(int *st) { return waitid_as_wait(P_ALL, 0, WCONTINUED, st); }
 
 static void variant_stop(void)
 {
@@ -319,27 +287,27 @@ static void variant_stop(void)
 	pid_t k = kid_gated(&g, 71);
 	storm_batches(2);
 
-	stop_kid(k, true);
+	kid_stop(k, true);
 	expect_report("waitpid(-1, WUNTRACED)", k, st_stopped(SIGSTOP), waitpid_untraced);
-	stop_kid(k, false);
+	kid_stop(k, false);
 	expect_report("waitpid(-1, WCONTINUED)", k, st_continued(), waitpid_continued);
 
-	stop_kid(k, true);
+	kid_stop(k, true);
 	expect_report("waitid(P_ALL, WSTOPPED|WNOWAIT)", k, st_stopped(SIGSTOP), waitid_stopped_peek);
 	expect_report("waitid(P_ALL, WSTOPPED)", k, st_stopped(SIGSTOP), waitid_stopped);
 	int status;
-	pid_t none = waitid_opts(&status, WSTOPPED | WNOHANG);
+	pid_t none = waitid_as_wait(P_ALL, 0, WSTOPPED | WNOHANG, &status);
 	if (none != 0) {
 		char t[64];
 		scn_fail("waitid(P_ALL, WSTOPPED|WNOHANG) after the report was taken: expected 0, got %d (%s)",
 		         (int)none, st_text(status, t));
 	}
-	stop_kid(k, false);
+	kid_stop(k, false);
 	expect_report("waitid(P_ALL, WCONTINUED)", k, st_continued(), waitid_continued);
 
-	stop_kid(k, true);
+	kid_stop(k, true);
 	expect_report("wait4(-1, WUNTRACED|WCONTINUED)", k, st_stopped(SIGSTOP), wait4_both);
-	stop_kid(k, false);
+	kid_stop(k, false);
 	expect_report("wait3(WCONTINUED)", k, st_continued(), wait3_continued);
 
 	gate_release(&g, 1);
@@ -350,7 +318,7 @@ static void variant_stop(void)
 	gate_close(&g);
 }
 
-static pid_t waitid_exited_peek(int *st) { return waitid_opts(st, WEXITED | WNOWAIT); }
+static pid_t waitid_exited_peek(int *st) { return waitid_as_wait(P_ALL, 0, WEXITED | WNOWAIT, st); }
 
 static void variant_nowait(void)
 {
@@ -468,11 +436,7 @@ static void variant_eintr(void)
 {
 	scn_stage("EINTR", 20);
 	struct sigaction sa, old_chld, old_usr1;
-	memset(&sa, 0, sizeof sa);
-	sigemptyset(&sa.sa_mask);
-	sa.sa_sigaction = sigrec_info;
-	sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: an own SIGCHLD interrupts a wait */
-	sigaction(SIGCHLD, &sa, &old_chld);
+	sigrec_catch_sigchld(0, &old_chld); /* no SA_RESTART: an own SIGCHLD interrupts a wait */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, &old_usr1);
@@ -614,31 +578,15 @@ static void variant_echild(void)
 
 /* ---- main ------------------------------------------------------------------------------------ */
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} variants[] = {
+static const struct scn_variant variants[] = {
 	{ "any", variant_any },       { "pid", variant_pid },       { "pgrp", variant_pgrp },
 	{ "nohang", variant_nohang }, { "stop", variant_stop },     { "nowait", variant_nowait },
 	{ "eintr", variant_eintr },   { "echild", variant_echild },
 };
-#define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
+#define N_VARIANTS (sizeof variants / sizeof variants[0])
 
 int main(int argc, char **argv)
 {
-	const char *which = argc > 1 ? argv[1] : "all";
-	scn_init();
-	storm_start();
-	bool found = false;
-	for (int i = 0; i < N_VARIANTS; i++) {
-		if (strcmp(which, "all") == 0 || strcmp(which, variants[i].name) == 0) {
-			variants[i].run();
-			found = true;
-		}
-	}
-	if (!found) {
-		scn_say("usage: core_wait any|pid|pgrp|nohang|stop|nowait|eintr|echild|all");
-		return SCN_EXIT_BROKEN;
-	}
-	return scn_finish();
+	return scn_variants_main(argc, argv, variants, N_VARIANTS, NULL,
+	                         "usage: core_wait any|pid|pgrp|nohang|stop|nowait|eintr|echild|all");
 }

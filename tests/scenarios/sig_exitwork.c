@@ -57,35 +57,21 @@ static void child(int to_parent, const char *fifo_path, const char *mark)
 
 int main(int argc, char **argv)
 {
-	int fds[2];
+	int fd;
 
 	if (argc < 4) {
 		sig_say("usage: sig_exitwork exit|_exit|return FIFO MARK\n");
 		return 2;
 	}
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		sig_die("pipe");
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		sig_die("fork");
-	}
+	pid_t pid = sig_fork_reporting(&fd);
 	if (pid == 0) {
-		close(fds[0]);
-		child(fds[1], argv[2], argv[3]);
+		child(fd, argv[2], argv[3]);
 	}
-	close(fds[1]);
-	if (sig_read_byte(fds[0], 10) != 'r') {
-		sig_say("scenario broken: child not ready\n");
-		return SIG_EXIT_BROKEN;
-	}
+	sig_await_step(fd, 'r', "child not ready");
 	if (kill(pid, SIGTERM) != 0) {
 		sig_die("kill");
 	}
-	if (sig_read_byte(fds[0], 10) != 'w') {
-		sig_say("scenario broken: child did not start its work\n");
-		return SIG_EXIT_BROKEN;
-	}
+	sig_await_step(fd, 'w', "child did not start its work");
 	sig_say("EXITING %s\n", argv[1]);
 	if (strcmp(argv[1], "exit") == 0) {
 		exit(0);

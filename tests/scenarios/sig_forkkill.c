@@ -51,14 +51,8 @@ static void report(int sig, int status)
 /* Fork a child that idles after saying it is ready (and after moving to dir, if given). */
 static int kill_ready_child(int sig, const char *dir)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		sig_die("pipe");
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		sig_die("fork");
-	}
+	int fd;
+	pid_t pid = sig_fork_reporting(&fd);
 	if (pid == 0) {
 		if (dir != NULL) {
 			struct rlimit rl;
@@ -70,18 +64,14 @@ static int kill_ready_child(int sig, const char *dir)
 				sig_die("chdir");
 			}
 		}
-		if (write(fds[1], "r", 1) != 1) {
+		if (write(fd, "r", 1) != 1) {
 			sig_die("write");
 		}
 		sig_idle(20);
 		_exit(SIG_EXIT_IDLE);
 	}
-	close(fds[1]);
-	if (sig_read_byte(fds[0], 10) != 'r') {
-		sig_say("scenario broken: child not ready\n");
-		exit(SIG_EXIT_BROKEN);
-	}
-	close(fds[0]);
+	sig_await_step(fd, 'r', "child not ready");
+	close(fd);
 	if (kill(pid, sig) != 0) {
 		sig_die("kill");
 	}

@@ -89,6 +89,18 @@ pid_t kid_gated(struct gate *g, int code)
 	return pid;
 }
 
+void kid_stop(pid_t k, bool stop)
+{
+	kill(k, stop ? SIGSTOP : SIGCONT);
+	double end = scn_now() + 5;
+	while ((proc_state(k) == 'T') != stop) {
+		if (scn_now() > end) {
+			scn_broken(stop ? "child did not stop" : "child did not continue");
+		}
+		scn_nap(0.0005);
+	}
+}
+
 void foreign_make(struct foreign *f, int code, const char *comm)
 {
 	int report[2];

@@ -1,5 +1,6 @@
 /* Reporting, the watchdog and the final checks of a core scenario; see scn.h. */
 #include "scn.h"
+#include "write_all.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -55,21 +56,6 @@ int scn_scale(int n)
 	return stress ? n * 5 : n;
 }
 
-static void write_line(const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			return;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
 static void vsay(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[1024];
@@ -87,7 +73,7 @@ static void vsay(const char *prefix, const char *fmt, va_list ap)
 		len = sizeof buf - 2;
 	}
 	buf[len++] = '\n';
-	write_line(buf, len);
+	write_all(STDOUT_FILENO, buf, len);
 	errno = saved;
 }
 
@@ -140,6 +126,36 @@ bool scn_expect_status(const char *what, int expected, int got)
 	return false;
 }
 
+/* ---- variants ----------------------------------------------------------------------------------- */
+
+bool scn_run_variants(const struct scn_variant *variants, size_t n, const char *which, void (*after_each)(void))
+{
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(which, "all") == 0 || strcmp(which, variants[i].name) == 0) {
+			variants[i].run();
+			if (after_each != NULL) {
+				after_each();
+			}
+			found = true;
+		}
+	}
+	return found;
+}
+
+int scn_variants_main(int argc, char **argv, const struct scn_variant *variants, size_t n,
+                      void (*after_each)(void), const char *usage)
+{
+	const char *which = argc > 1 ? argv[1] : "all";
+	scn_init();
+	storm_start();
+	if (!scn_run_variants(variants, n, which, after_each)) {
+		scn_say("%s", usage);
+		return SCN_EXIT_BROKEN;
+	}
+	return scn_finish();
+}
+
 /* ---- the watchdog ------------------------------------------------------------------------------- */
 
 static void on_watchdog(int sig)
@@ -149,9 +165,9 @@ static void on_watchdog(int sig)
 	static const char head[] = "FAIL [";
 	static const char tail[] = "] timeout: the stage did not end in time\nRESULT FAILED\n";
 	const char *name = stage_name;
-	write_line(head, sizeof head - 1);
-	write_line(name, strlen(name));
-	write_line(tail, sizeof tail - 1);
+	write_all(STDOUT_FILENO, head, sizeof head - 1);
+	write_all(STDOUT_FILENO, name, strlen(name));
+	write_all(STDOUT_FILENO, tail, sizeof tail - 1);
 	_exit(SCN_EXIT_TIMEOUT);
 }
 

@@ -16,6 +16,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #define SCN_EXIT_OK 0
@@ -45,6 +46,20 @@ int scn_failures(void);
  * wait (bounded) until no child of ours is left at all, print RESULT. Returns the exit code.
  * SIGCHLD must be back at SIG_DFL when it is called. */
 int scn_finish(void);
+
+/* A scenario made of named variants, each a function of its own. */
+struct scn_variant {
+	const char *name;
+	void (*run)(void);
+};
+/* Run the variant named `which`, or every one in order for "all", each followed by after_each (when
+ * not NULL). Returns whether any ran. */
+bool scn_run_variants(const struct scn_variant *variants, size_t n, const char *which, void (*after_each)(void));
+/* The whole main of such a scenario: scn_init, storm_start, then the variant argv[1] names ("all" when
+ * there is none) as scn_run_variants runs it; an unknown name prints `usage` and returns
+ * SCN_EXIT_BROKEN. Returns scn_finish()'s exit code. */
+int scn_variants_main(int argc, char **argv, const struct scn_variant *variants, size_t n,
+                      void (*after_each)(void), const char *usage);
 
 /* Whether orphans come to this process: it is PID 1, or a child subreaper. */
 bool scn_reaper(void);
@@ -104,6 +119,10 @@ pid_t kid_exit(int code);
 /* A child that waits at the gate, then exits with `code`; with code < 0, kills itself with
  * signal -code instead. */
 pid_t kid_gated(struct gate *g, int code);
+
+/* Stop (SIGSTOP) or continue (SIGCONT) own child k and wait (5 s) until /proc shows it; the
+ * scenario is broken if it does not. */
+void kid_stop(pid_t k, bool stop);
 
 /* A foreign orphan: made through a middle child (collected here) that exits and leaves it to us.
  * It waits at its own gate and then exits with `code` (or dies of signal -code). `comm`, if not
@@ -178,6 +197,9 @@ struct sigrec_entry {
 /* Handlers that record what they were handed. Async-signal-safe. */
 void sigrec_info(int sig, siginfo_t *si, void *ctx);
 void sigrec_plain(int sig);
+/* Make sigrec_info the SIGCHLD handler: SA_SIGINFO | flags, an empty sa_mask; the action it replaces
+ * goes to *old (when not NULL). The scenario is broken if sigaction fails. */
+void sigrec_catch_sigchld(int flags, struct sigaction *old);
 /* Count of calls so far; entry i. */
 int sigrec_count(void);
 struct sigrec_entry sigrec_get(int i);

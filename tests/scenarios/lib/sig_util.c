@@ -1,5 +1,6 @@
 /* Helpers shared by the sig_* scenarios; see sig_util.h. */
 #include "sig_util.h"
+#include "write_all.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,21 +13,6 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t probes;
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			return;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-}
 
 void sig_say(const char *fmt, ...)
 {
@@ -244,6 +230,29 @@ int sig_read_byte(int fd, double seconds)
 		if (n == 0 || errno != EINTR) {
 			return -1;
 		}
+	}
+}
+
+pid_t sig_fork_reporting(int *fd)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		sig_die("pipe");
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		sig_die("fork");
+	}
+	close(fds[pid == 0 ? 0 : 1]);
+	*fd = fds[pid == 0 ? 1 : 0];
+	return pid;
+}
+
+void sig_await_step(int fd, char step, const char *what)
+{
+	if (sig_read_byte(fd, 10) != step) {
+		sig_say("scenario broken: %s\n", what);
+		exit(SIG_EXIT_BROKEN);
 	}
 }
 

@@ -52,6 +52,14 @@ bool sig_wait_readable(int fd, double seconds);
 /* Read exactly one byte from fd within `seconds`; returns the byte, or -1 on timeout or EOF. */
 int sig_read_byte(int fd, double seconds);
 
+/* Fork a child that reports its progress to PID 1 through a pipe, one byte per step (both ends
+ * close-on-exec). In the parent: returns the child's pid, and *fd is the read end. In the child:
+ * returns 0, and *fd is the write end. Dies if pipe or fork fails. */
+pid_t sig_fork_reporting(int *fd);
+/* In the parent: wait (10 s) for the byte `step` on fd; when it does not come, print
+ * "scenario broken: <what>" and exit(SIG_EXIT_BROKEN). */
+void sig_await_step(int fd, char step, const char *what);
+
 /* The hex mask of field ("SigIgn", "SigCgt", "SigBlk", "SigPnd", "ShdPnd") in /proc/PID/status. */
 unsigned long long sig_status_mask(pid_t pid, const char *field);
 

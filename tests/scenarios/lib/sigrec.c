@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 
 #define REC_MAX 65536
 
@@ -36,6 +37,18 @@ void sigrec_info(int sig, siginfo_t *si, void *ctx)
 	int saved = errno;
 	append(si->si_pid, si->si_code, si->si_status);
 	errno = saved;
+}
+
+void sigrec_catch_sigchld(int flags, struct sigaction *old)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = sigrec_info;
+	sa.sa_flags = SA_SIGINFO | flags;
+	if (sigaction(SIGCHLD, &sa, old) != 0) {
+		scn_broken("sigaction(SIGCHLD)");
+	}
 }
 
 void sigrec_plain(int sig)
