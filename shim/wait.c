@@ -82,11 +82,24 @@ static bool own_once_settled(pid_t pid)
 	return true;
 }
 
+/* Whether the kernel reaps children by itself (SIGCHLD ignored, or SA_NOCLDWAIT): then own children
+ * vanish without any wait reporting them, and the registry must look again. */
+static bool kernel_reaps(void)
+{
+	struct sigaction program;
+
+	signals_program_action(SIGCHLD, &program);
+	return program.sa_handler == SIG_IGN || (program.sa_flags & SA_NOCLDWAIT);
+}
+
 /* Whether an own child could answer a wait on every child (P_ALL) or on process group pgid. */
 static bool own_may_match(idtype_t idtype, pid_t pgid)
 {
 	if (registry_births_in_flight()) {
 		return true;
+	}
+	if (registry_count() != 0 && kernel_reaps()) {
+		registry_prune();
 	}
 	if (registry_count() == 0) {
 		return false;
