@@ -67,3 +67,38 @@ Test(regressions, django_reloader_sigterm_without_shim, .timeout = 30)
 {
 	django_reloader(false);
 }
+
+/* With SIGCHLD ignored, own children vanish without a wait reporting them; the shim once kept their
+ * stale entries and blocked wait() on a live orphan. Without the shim the wait blocks on the
+ * orphan for good (the run times out), which is the control. */
+static void ignored_sigchld_wait(bool preload, struct run_result *r)
+{
+	char script[4096];
+	const char *shim = shim_path();
+
+	snprintf(script, sizeof(script), "%.*s/tests/scripts/ignored_sigchld_wait.py",
+		 (int)(strstr(shim, "/build/reap.so") - shim), shim);
+	const char *argv[] = {"/usr/bin/python3", script, NULL};
+	struct run_opts opts = {.pid1 = true, .preload = preload, .timeout_s = preload ? 20 : 3};
+
+	run(argv, &opts, r);
+}
+
+Test(regressions, ignored_sigchld_wait_fails_with_echild, .timeout = 30)
+{
+	struct run_result r;
+
+	ignored_sigchld_wait(true, &r);
+	cr_expect(!r.timed_out && strstr(r.out, "ECHILD") != NULL, "with the shim: expected ECHILD; output:\n%s", r.out);
+	run_result_free(&r);
+}
+
+Test(regressions, ignored_sigchld_wait_blocks_without_shim, .timeout = 30)
+{
+	struct run_result r;
+
+	ignored_sigchld_wait(false, &r);
+	cr_expect(r.timed_out && strstr(r.out, "ECHILD") == NULL,
+		  "without the shim: expected wait() to block on the orphan; output:\n%s", r.out);
+	run_result_free(&r);
+}

@@ -1,0 +1,23 @@
+# With SIGCHLD ignored the kernel reaps every child itself; once the program's own children are
+# gone, wait() must fail with ECHILD at once, though an orphan is still alive. The orphan lives
+# until this program closes a pipe after its wait: without the shim the wait never returns.
+import os, signal
+
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+r, w = os.pipe()
+if os.fork() == 0:              # a middle child whose child becomes an orphan of PID 1
+    if os.fork() == 0:
+        os.close(w)
+        os.read(r, 1)           # until PID 1 closes its end
+        os._exit(0)
+    os._exit(0)
+os.close(r)
+own = os.fork()
+if own == 0:
+    os._exit(3)
+try:
+    got = os.wait()
+    print("wait returned", got, flush=True)
+except ChildProcessError:
+    print("ECHILD", flush=True)
+os.close(w)
