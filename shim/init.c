@@ -8,10 +8,10 @@
  * which LD_PRELOAD does reach. */
 #include <errno.h>
 #include <pthread.h>
-#include <sys/wait.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "active.h"
@@ -67,7 +67,8 @@ static bool become_subreaper(pid_t self)
 	return true;
 }
 
-/* One system call instead of a read of /proc when there are none, as for a container's first process. */
+/* One system call instead of a read of /proc when there are none, as for a container's first
+ * process. */
 static bool has_children(void)
 {
 	siginfo_t info;
@@ -85,11 +86,11 @@ static void adopt(pid_t pid, void *ctx)
 __attribute__((constructor)) static void reap_start(void)
 {
 	pid_t self = getpid();
-
 	bool listed;
 
 	real_bind_async_safe();
 	config_load();
+	/* Also in an inert process: its fork children must not inherit a lock held by a sibling. */
 	pthread_atfork(NULL, NULL, spawn_reset_in_child);
 	if (config.mode == MODE_OFF || (self != 1 && !become_subreaper(self))) {
 		unsetenv(EXEC_OWN_VARIABLE);
