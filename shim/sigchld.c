@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "active.h"
@@ -144,9 +146,41 @@ static bool is_resweep(const siginfo_t *info)
 	return info->si_code == SI_QUEUE && info->si_pid == getpid() && info->si_value.sival_ptr == &resweep_token;
 }
 
+/* The shim's handler may have cut a blocking system call short and, with SA_RESTART, had the kernel
+ * set it up to be made again. If a handler of the program without SA_RESTART ran meanwhile (nested
+ * in this one), the program is owed the EINTR it would have got had it been interrupted first:
+ * the call is made to return EINTR instead of being made again. Only for calls that return EINTR
+ * anyway when a handler interrupts them, at a system call instruction; x86-64 only. */
+static void owe_eintr(void *context)
+{
+#if defined(__x86_64__)
+	greg_t *regs = ((ucontext_t *)context)->uc_mcontext.gregs;
+	const unsigned char *ip = (const unsigned char *)regs[REG_RIP];
+
+	if (ip[0] != 0x0f || ip[1] != 0x05) {
+		return;
+	}
+	switch (regs[REG_RAX]) {
+	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
+	case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg: case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
+	case SYS_accept: case SYS_accept4: case SYS_connect:
+	case SYS_wait4: case SYS_waitid: case SYS_open: case SYS_openat: case SYS_flock: case SYS_fcntl: case SYS_ioctl:
+	case SYS_msgrcv: case SYS_msgsnd: case SYS_semop: case SYS_semtimedop: case SYS_futex:
+		regs[REG_RAX] = -EINTR;
+		regs[REG_RIP] += 2;
+		break;
+	default:
+		break;
+	}
+#else
+	(void)context;
+#endif
+}
+
 static void on_sigchld(int sig, siginfo_t *info, void *context)
 {
 	int saved_errno = errno;
+	unsigned interrupting = signals_interrupting_runs();
 	siginfo_t events[PARKED_SLOTS + 4];
 	size_t n = 0;
 	pid_t fresh = 0;
@@ -173,6 +207,9 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	errno = saved_errno;
 	for (size_t i = 0; i < n; i++) {
 		signals_deliver(sig, &events[i], context);
+	}
+	if (signals_interrupting_runs() != interrupting) {
+		owe_eintr(context);
 	}
 }
 

@@ -29,6 +29,7 @@ static int lock;
 static struct sigaction program[NSIG];
 static unsigned program_version[NSIG]; /* odd while program[sig] is being written */
 static __thread unsigned handler_runs __attribute__((tls_model("initial-exec")));
+static __thread unsigned interrupting_runs __attribute__((tls_model("initial-exec")));
 static policy_fn *policy[NSIG];
 static void *shim_handlers[MAX_SHIM_HANDLERS];
 static sigset_t interrupting;
@@ -44,6 +45,11 @@ static void set_program(int sig, const struct sigaction *act)
 unsigned signals_handler_runs(void)
 {
 	return __atomic_load_n(&handler_runs, __ATOMIC_RELAXED);
+}
+
+unsigned signals_interrupting_runs(void)
+{
+	return __atomic_load_n(&interrupting_runs, __ATOMIC_RELAXED);
 }
 
 static bool is_handler(const struct sigaction *act)
@@ -255,6 +261,9 @@ void signals_deliver(int sig, siginfo_t *info, void *context)
 		signals_reset_default(sig);
 	}
 	handler_runs++;
+	if (!(act.sa_flags & SA_RESTART)) {
+		interrupting_runs++;
+	}
 	errno = saved_errno; /* the program's handler sees the interrupted code's errno */
 	if (act.sa_flags & SA_SIGINFO) {
 		act.sa_sigaction(sig, info, context);

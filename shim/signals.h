@@ -29,8 +29,10 @@ void signals_deliver(int sig, siginfo_t *info, void *context);
 /* Async-signal-safe: the program's disposition for sig becomes SIG_DFL (SA_RESETHAND). */
 void signals_reset_default(int sig);
 
-/* How many times a handler of the program has run on this thread (async-signal-safe). */
+/* How many times a handler of the program has run on this thread, all of them and those without
+ * SA_RESTART (async-signal-safe). */
 unsigned signals_handler_runs(void);
+unsigned signals_interrupting_runs(void);
 
 /* At start-up: handlers of the program that exist before the shim's constructor (installed by
  * other libraries' constructors) come under the shim too, so that each of their runs is counted. */

@@ -1,7 +1,7 @@
 # With SIGCHLD ignored the kernel reaps every child itself; once the program's own children are
 # gone, wait() must fail with ECHILD at once, though an orphan is still alive. The orphan lives
 # until this program closes a pipe after its wait: without the shim the wait never returns.
-import os, signal
+import os, signal, time
 
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 r, w = os.pipe()
@@ -15,6 +15,15 @@ os.close(r)
 own = os.fork()
 if own == 0:
     os._exit(3)
+# The kernel reaps the own child by itself; wait until it has (bounded), so that no own child is
+# left when wait() is called.
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline:
+    try:
+        os.waitid(os.P_PID, own, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        break
+    time.sleep(0.001)       # pacing of a bounded poll
 try:
     got = os.wait()
     print("wait returned", got, flush=True)
