@@ -47,6 +47,11 @@ unsigned signals_handler_runs(void)
 	return __atomic_load_n(&handler_runs, __ATOMIC_RELAXED);
 }
 
+bool signals_eintr_is_shims(unsigned runs_before)
+{
+	return errno == EINTR && reap_active() && signals_handler_runs() == runs_before;
+}
+
 unsigned signals_interrupting_runs(void)
 {
 	return __atomic_load_n(&interrupting_runs, __ATOMIC_RELAXED);

@@ -34,6 +34,11 @@ void signals_reset_default(int sig);
 unsigned signals_handler_runs(void);
 unsigned signals_interrupting_runs(void);
 
+/* A call failed: whether with an EINTR that only the shim's own signal handling caused, i.e. no
+ * handler of the program ran on this thread since runs_before (signals_handler_runs()) in an
+ * active process. Such a call is made again. */
+bool signals_eintr_is_shims(unsigned runs_before);
+
 /* At start-up: handlers of the program that exist before the shim's constructor (installed by
  * other libraries' constructors) come under the shim too, so that each of their runs is counted. */
 void signals_adopt_handlers(void);

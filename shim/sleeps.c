@@ -20,12 +20,6 @@
 
 #define NS_PER_S 1000000000LL
 
-/* Whether the call that just failed was cut short by the shim alone. */
-static bool shim_alone(unsigned runs_before)
-{
-	return errno == EINTR && reap_active() && signals_handler_runs() == runs_before;
-}
-
 /* The value of call, made again while it fails with EINTR that the shim alone caused; call is
  * evaluated anew each time, so a timeout computed inside it shrinks. */
 #define UNLESS_SHIM_INTERRUPTED(call)                                  \
@@ -35,7 +29,7 @@ static bool shim_alone(unsigned runs_before)
 		do {                                                   \
 			runs_ = signals_handler_runs();                \
 			r_ = (call);                                   \
-		} while (r_ < 0 && shim_alone(runs_));                 \
+		} while (r_ < 0 && signals_eintr_is_shims(runs_));                 \
 		r_;                                                    \
 	})
 
@@ -139,7 +133,7 @@ REAP_EXPORT int nanosleep(const struct timespec *request, struct timespec *remai
 	for (;;) {
 		runs = signals_handler_runs();
 		r = LIBC(nanosleep)(&left, &rest);
-		if (r == 0 || !shim_alone(runs)) {
+		if (r == 0 || !signals_eintr_is_shims(runs)) {
 			break;
 		}
 		left = rest;

@@ -54,15 +54,6 @@ static double monotonic_ns(void)
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-/* A wait failed with EINTR: whether no handler of the program ran on this thread meanwhile, so
- * that only the shim's handling of a SIGCHLD the program never saw cut it short (the call is then
- * made again). Every handler of the program that lacks SA_RESTART runs through the shim and is
- * counted (signals.c). */
-static bool interrupted_by_shim_alone(unsigned runs_before)
-{
-	return errno == EINTR && signals_handler_runs() == runs_before;
-}
-
 /* Whether pid is own, once no birth that could still record it is in flight. */
 static bool own_once_settled(pid_t pid)
 {
@@ -123,11 +114,12 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 	if (stash_take(pid, &st, usage)) {
 		r = pid;
 	} else {
-		unsigned hidden;
+		unsigned runs;
+
 		do {
-			hidden = signals_handler_runs();
+			runs = signals_handler_runs();
 			r = LIBC(wait4)(pid, &st, options, usage);
-		} while (r < 0 && interrupted_by_shim_alone(hidden));
+		} while (r < 0 && signals_eintr_is_shims(runs));
 		if (r <= 0) {
 			return r;
 		}
@@ -155,7 +147,7 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 	}
 	for (;;) {
 		struct rusage ru;
-		unsigned hidden = signals_handler_runs();
+		unsigned runs = signals_handler_runs();
 		int st = 0;
 		pid_t r;
 
@@ -164,7 +156,7 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 			return -1;
 		}
 		r = LIBC(wait4)(pid, &st, options, usage != NULL ? &ru : NULL);
-		if (r < 0 && interrupted_by_shim_alone(hidden)) {
+		if (r < 0 && signals_eintr_is_shims(runs)) {
 			continue;
 		}
 		if (r < 0) {
@@ -196,7 +188,7 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 {
 	siginfo_t report;
 	int st, r;
-	unsigned hidden;
+	unsigned runs;
 
 	if (idtype == P_PID && (options & WEXITED) && !(options & WNOWAIT) && stash_take((pid_t)id, &st, usage)) {
 		info_from_status((pid_t)id, st, &report);
@@ -205,9 +197,9 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 	}
 	memset(&report, 0, sizeof(report));
 	do {
-		hidden = signals_handler_runs();
+		runs = signals_handler_runs();
 		r = call_waitid(idtype, id, &report, options, usage);
-	} while (r < 0 && interrupted_by_shim_alone(hidden));
+	} while (r < 0 && signals_eintr_is_shims(runs));
 	if (r == 0) {
 		if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
 			registry_forget(report.si_pid);
@@ -248,7 +240,7 @@ int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct r
 	for (;;) {
 		siginfo_t report;
 		struct rusage ru;
-		unsigned hidden = signals_handler_runs();
+		unsigned runs = signals_handler_runs();
 		int r;
 
 		if (!own_may_match(idtype, pgid)) {
@@ -257,7 +249,7 @@ int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct r
 		}
 		memset(&report, 0, sizeof(report));
 		r = call_waitid(idtype, id, &report, options, usage != NULL ? &ru : NULL);
-		if (r < 0 && interrupted_by_shim_alone(hidden)) {
+		if (r < 0 && signals_eintr_is_shims(runs)) {
 			continue;
 		}
 		if (r < 0) {
