@@ -33,6 +33,7 @@ void real_bind_async_safe(void)
 	BIND(sigaction);
 	BIND(syscall);
 	BIND(execve);
+	BIND(execvpe);
 	BIND(fexecve);
 	BIND(execveat);
 	BIND(_exit);
@@ -47,6 +48,8 @@ void real_bind_async_safe(void)
 	BIND(clock_nanosleep);
 	BIND(pause);
 	BIND(sigsuspend);
+	BIND(sigtimedwait);
+	BIND(sigwaitinfo);
 }
 
 static spawn_fn *versioned(spawn_fn **slot, const char *name)

@@ -64,6 +64,8 @@ struct real_libc {
 	int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
 	int (*pause)(void);
 	int (*sigsuspend)(const sigset_t *);
+	int (*sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *);
+	int (*sigwaitinfo)(const sigset_t *, siginfo_t *);
 
 	void (*_exit)(int) __attribute__((noreturn));
 	void (*_Exit)(int) __attribute__((noreturn));

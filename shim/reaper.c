@@ -125,7 +125,7 @@ void reaper_record(pid_t pid, int status, const struct rusage *usage, const char
 	log_end(&line);
 }
 
-void reaper_collect(pid_t pid)
+bool reaper_collect(pid_t pid)
 {
 	siginfo_t info;
 	struct rusage usage;
@@ -136,9 +136,11 @@ void reaper_collect(pid_t pid)
 	}
 	memset(&info, 0, sizeof(info));
 	/* The raw call, because only it reports the orphan's resource usage for the stash. */
-	if (LIBC(syscall)(SYS_waitid, P_PID, pid, &info, WEXITED | WNOHANG, &usage) == 0 && info.si_pid == pid) {
-		reaper_record(pid, status_from_info(&info), &usage, name);
+	if (LIBC(syscall)(SYS_waitid, P_PID, pid, &info, WEXITED | WNOHANG, &usage) != 0 || info.si_pid != pid) {
+		return false;
 	}
+	reaper_record(pid, status_from_info(&info), &usage, name);
+	return true;
 }
 
 static enum sweep_result sweep(siginfo_t *own_head)

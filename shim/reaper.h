@@ -21,8 +21,8 @@ size_t reaper_on_signal(pid_t fresh_own, siginfo_t *unheard, size_t max);
 /* From a wait wrapper after the program's own wait: picks up what the handler could not (SIGCHLD
  * blocked everywhere, as with signalfd; or an orphan behind an own zombie). */
 void reaper_after_wait(void);
-/* Reaps pid if it is a zombie, as a foreign orphan. */
-void reaper_collect(pid_t pid);
+/* Reaps pid if it is a zombie, as a foreign orphan; whether it did. */
+bool reaper_collect(pid_t pid);
 /* Books a foreign child that a wait call already reaped: stash for its pid, verbose line. */
 void reaper_record(pid_t pid, int status, const struct rusage *usage, const char *name);
 

@@ -51,6 +51,17 @@ struct stashed {
 	struct rusage usage;
 };
 static struct stashed stash[STASH_SIZE];
+
+/* Own children whose exit the program collected before the shim's handler told it of them: their
+ * signal, when it comes or merged into another, still belongs to the program. */
+#define UNHEARD_SIZE 32
+struct unheard_exit {
+	int state; /* STASH_* */
+	pid_t pid;
+	int status;
+};
+static struct unheard_exit unheard[UNHEARD_SIZE];
+static unsigned unheard_next;
 static unsigned stash_next;
 static int stash_filled;
 
@@ -81,26 +92,21 @@ static struct slot *find_in(struct table *t, pid_t pid)
 	return NULL;
 }
 
-/* Lock-free lookup of pid, made again if entries moved meanwhile. With set_flags, also sets those
- * flags on the slot and says whether they were new. */
-static bool look_up(pid_t pid, unsigned set_flags)
+/* Lock-free lookup of pid, made again if entries moved meanwhile. */
+static bool look_up(pid_t pid)
 {
 	for (;;) {
 		unsigned v = __atomic_load_n(&version, __ATOMIC_ACQUIRE);
-		struct slot *s;
-		bool fresh = false;
+		bool found;
 
 		if (v & 1) {
 			sched_yield();
 			continue;
 		}
-		s = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid);
-		if (s != NULL && set_flags != 0) {
-			fresh = !(__atomic_fetch_or(&s->flags, set_flags, __ATOMIC_ACQ_REL) & set_flags);
-		}
+		found = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid) != NULL;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&version, __ATOMIC_RELAXED) == v) {
-			return set_flags != 0 ? fresh : s != NULL;
+			return found;
 		}
 	}
 }
@@ -172,8 +178,8 @@ static bool make_room(void)
 	if (scratch == NULL) {
 		return false;
 	}
-	memcpy(scratch->slots, old->slots, old->capacity * sizeof(struct slot));
 	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
+	memcpy(scratch->slots, old->slots, old->capacity * sizeof(struct slot));
 	memset(old->slots, 0, old->capacity * sizeof(struct slot));
 	for (size_t i = 0; i < scratch->capacity; i++) {
 		if (scratch->slots[i].pid > 0) {
@@ -206,11 +212,33 @@ static void insert(pid_t pid)
 	used++;
 }
 
-/* Lock held. */
-static void remove_slot(struct slot *s)
+static void remember_unheard(pid_t pid, int status)
 {
-	__atomic_store_n(&s->pid, SLOT_GONE, __ATOMIC_RELEASE);
-	__atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
+	for (int tries = 0; tries < UNHEARD_SIZE; tries++) {
+		struct unheard_exit *u = &unheard[__atomic_fetch_add(&unheard_next, 1, __ATOMIC_RELAXED) % UNHEARD_SIZE];
+		int from = __atomic_load_n(&u->state, __ATOMIC_ACQUIRE);
+
+		if ((from == STASH_EMPTY || from == STASH_FULL) &&
+		    __atomic_compare_exchange_n(&u->state, &from, STASH_WRITING, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			u->pid = pid;
+			u->status = status;
+			__atomic_store_n(&u->state, STASH_FULL, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+/* Marks the slot of pid gone; false if it no longer holds pid. status < 0: the exit is unknown. */
+static bool remove_slot(struct slot *s, pid_t pid, int status)
+{
+	if (!__atomic_compare_exchange_n(&s->pid, &pid, SLOT_GONE, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+		return false;
+	}
+	__atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
+	if (status >= 0 && !(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ANNOUNCED)) {
+		remember_unheard(pid, status);
+	}
+	return true;
 }
 
 static bool stash_claim(struct stashed *s, int from, int to)
@@ -296,13 +324,13 @@ void registry_adopt(pid_t pid)
 
 bool registry_is_own(pid_t pid)
 {
-	return look_up(pid, 0);
+	return look_up(pid);
 }
 
 /* Lock-free in the common case: the slot is marked gone with compare-and-swap. If entries moved
  * meanwhile, the move may have copied the pid already: the removal is made again under the lock,
  * which also counts the live entries afresh. */
-void registry_forget(pid_t pid)
+void registry_forget(pid_t pid, int status)
 {
 	unsigned v = __atomic_load_n(&version, __ATOMIC_SEQ_CST);
 	struct slot *s;
@@ -311,11 +339,7 @@ void registry_forget(pid_t pid)
 	if (!(v & 1)) {
 		s = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid);
 		if (s != NULL) {
-			pid_t expected = pid;
-			if (__atomic_compare_exchange_n(&s->pid, &expected, SLOT_GONE, false, __ATOMIC_SEQ_CST,
-							__ATOMIC_RELAXED)) {
-				__atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
-			}
+			remove_slot(s, pid, status);
 		}
 		if (__atomic_load_n(&version, __ATOMIC_SEQ_CST) == v) {
 			return;
@@ -324,7 +348,7 @@ void registry_forget(pid_t pid)
 	lock_take(&lock, &mask);
 	s = find_in(current, pid);
 	if (s != NULL) {
-		__atomic_store_n(&s->pid, SLOT_GONE, __ATOMIC_RELEASE);
+		remove_slot(s, pid, status);
 	}
 	recount();
 	lock_give(&lock, &mask);
@@ -350,22 +374,74 @@ size_t registry_count(void)
 	return __atomic_load_n(&live, __ATOMIC_RELAXED);
 }
 
+/* Under the lock: a lock-free retry after entries moved would see its own mark and miss a report. */
 bool registry_announce(pid_t pid)
 {
-	return look_up(pid, ANNOUNCED);
+	sigset_t mask;
+	struct slot *s;
+	bool fresh = false;
+
+	lock_take(&lock, &mask);
+	s = find_in(current, pid);
+	if (s != NULL) {
+		fresh = !(__atomic_fetch_or(&s->flags, ANNOUNCED, __ATOMIC_ACQ_REL) & ANNOUNCED);
+	}
+	lock_give(&lock, &mask);
+	return fresh;
+}
+
+/* Takes one unheard exit, of pid or (pid 0) of any child; fills *status. */
+static bool take_unheard(pid_t pid, pid_t *taken, int *status)
+{
+	for (unsigned i = 0; i < UNHEARD_SIZE; i++) {
+		struct unheard_exit *u = &unheard[i];
+		int full = STASH_FULL;
+
+		if ((pid != 0 && __atomic_load_n(&u->pid, __ATOMIC_RELAXED) != pid) ||
+		    !__atomic_compare_exchange_n(&u->state, &full, STASH_TAKING, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			continue;
+		}
+		if (pid != 0 && u->pid != pid) { /* overwritten in between */
+			__atomic_store_n(&u->state, STASH_FULL, __ATOMIC_RELEASE);
+			continue;
+		}
+		*taken = u->pid;
+		*status = u->status;
+		__atomic_store_n(&u->state, STASH_EMPTY, __ATOMIC_RELEASE);
+		return true;
+	}
+	return false;
+}
+
+bool registry_take_unheard(pid_t pid)
+{
+	pid_t taken;
+	int status;
+
+	return take_unheard(pid, &taken, &status);
+}
+
+bool registry_take_any_unheard(pid_t *pid, int *status)
+{
+	return take_unheard(0, pid, status);
 }
 
 bool registry_any_in_group(pid_t pgid)
 {
-	struct table *t = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+	for (;;) {
+		unsigned v = __atomic_load_n(&version, __ATOMIC_ACQUIRE);
+		struct table *t = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+		bool found = false;
 
-	for (size_t i = 0; t != NULL && i < t->capacity; i++) {
-		pid_t pid = slot_pid(&t->slots[i]);
-		if (pid > 0 && getpgid(pid) == pgid) {
-			return true;
+		for (size_t i = 0; !(v & 1) && !found && t != NULL && i < t->capacity; i++) {
+			pid_t pid = slot_pid(&t->slots[i]);
+			found = pid > 0 && getpgid(pid) == pgid;
 		}
+		if (!(v & 1) && __atomic_load_n(&version, __ATOMIC_ACQUIRE) == v) {
+			return found;
+		}
+		sched_yield();
 	}
-	return false;
 }
 
 void registry_prune(void)
@@ -377,10 +453,12 @@ void registry_prune(void)
 		siginfo_t info;
 		struct slot *s = &current->slots[i];
 
-		if (s->pid > 0 &&
-		    LIBC(waitid)(P_PID, (id_t)s->pid, &info, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) < 0 &&
+		pid_t pid = s->pid;
+
+		if (pid > 0 &&
+		    LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) < 0 &&
 		    errno == ECHILD) {
-			remove_slot(s);
+			remove_slot(s, pid, -1);
 		}
 	}
 	lock_give(&lock, &mask);
@@ -468,4 +546,8 @@ bool stash_take(pid_t pid, int *status, struct rusage *usage)
 void registry_reset_in_child(void)
 {
 	lock = 0;
+	/* A move interrupted by the fork in another thread never ends here. */
+	if (version & 1) {
+		version++;
+	}
 }

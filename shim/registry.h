@@ -26,11 +26,18 @@ bool registry_undecidable(void); /* a birth or an opaque window is in flight */
 
 void registry_adopt(pid_t pid);  /* a child the image already had at start */
 bool registry_is_own(pid_t pid);
-void registry_forget(pid_t pid); /* the program consumed the child's exit */
+/* The program consumed the child's exit (status: its wait status, or -1 where the shim's own code
+ * collected it and already told the program's handler). */
+void registry_forget(pid_t pid, int status);
 void registry_forget_all(void);  /* the kernel said there are no children at all */
 size_t registry_count(void);
 /* Marks the exit of own child pid as handed to the program's SIGCHLD handler; false if it was. */
 bool registry_announce(pid_t pid);
+/* Whether pid is an own child the program collected before the shim's handler told it of the
+ * exit; takes it, so that its late SIGCHLD is delivered once. */
+bool registry_take_unheard(pid_t pid);
+/* Takes any such exit, for a SIGCHLD that may have merged it away. */
+bool registry_take_any_unheard(pid_t *pid, int *status);
 /* Whether some own child is in process group pgid. */
 bool registry_any_in_group(pid_t pgid);
 /* Drops the entries of children that no longer exist (reaped behind the shim's back). */

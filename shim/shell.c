@@ -96,7 +96,7 @@ static void cancel_system(void *arg)
 	wait_for(call->pid, &status);
 	restore_interrupts();
 	sigprocmask(SIG_SETMASK, &call->mask, NULL);
-	registry_forget(call->pid);
+	registry_forget(call->pid, -1);
 }
 
 static int run_system(const char *command)
@@ -142,7 +142,7 @@ static int run_system(const char *command)
 		if (status != -1) {
 			sigchld_announce_collected(call.pid, status);
 		}
-		registry_forget(call.pid);
+		registry_forget(call.pid, -1);
 	}
 	if (rc != 0) {
 		errno = rc;
@@ -250,7 +250,7 @@ static FILE *open_stream(const char *command, bool reading, bool cloexec)
 		close(ours);
 		if (rc == 0) {
 			wait_for(stream->pid, &status);
-			registry_forget(stream->pid);
+			registry_forget(stream->pid, -1);
 		}
 		free(stream);
 		errno = saved_errno;
@@ -296,12 +296,21 @@ REAP_EXPORT int pclose(FILE *file)
 	} else {
 		sigchld_announce_collected(stream->pid, status);
 	}
-	registry_forget(stream->pid);
+	registry_forget(stream->pid, -1);
 	free(stream);
 	return status;
 }
 
 /* --- wordexp ------------------------------------------------------------------------------- */
+
+/* Also when the calling thread is cancelled inside wordexp: the window must not stay open. */
+static void end_opaque_window(void *arg)
+{
+	(void)arg;
+	if (registry_opaque_end()) {
+		sigchld_resume();
+	}
+}
 
 REAP_EXPORT int wordexp(const char *words, wordexp_t *result, int flags)
 {
@@ -311,10 +320,9 @@ REAP_EXPORT int wordexp(const char *words, wordexp_t *result, int flags)
 		return LIBC(wordexp)(words, result, flags);
 	}
 	registry_opaque_begin();
+	pthread_cleanup_push(end_opaque_window, NULL);
 	rc = LIBC(wordexp)(words, result, flags);
-	if (registry_opaque_end()) {
-		sigchld_resume();
-	}
+	pthread_cleanup_pop(1);
 	return rc;
 }
 

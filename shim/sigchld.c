@@ -9,6 +9,8 @@
 #include "sigchld.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -77,15 +79,21 @@ static bool classify(const siginfo_t *info, siginfo_t *out)
 		return false;
 	}
 	if (registry_is_own(info->si_pid)) {
-		if (info_is_exit(info)) {
-			registry_announce(info->si_pid);
+		if (info_is_exit(info) && !registry_announce(info->si_pid)) {
+			return false; /* a sweep has already handed this exit over */
 		}
 		*out = *info;
 		return true;
 	}
-	if (info_is_exit(info)) {
-		reaper_collect(info->si_pid);
+	if (!info_is_exit(info)) {
+		return false; /* a foreign child stopped or continued */
 	}
+	/* Unheard exits live only until the next SIGCHLD is handled, too short for a pid to recycle. */
+	if (registry_take_unheard(info->si_pid)) {
+		*out = *info; /* an own child the program waited for before its signal came */
+		return true;
+	}
+	reaper_collect(info->si_pid);
 	return false;
 }
 
@@ -141,6 +149,21 @@ static bool is_announcement(const siginfo_t *info)
 	return report != NULL && info->si_code == SI_QUEUE && info->si_value.sival_ptr == report;
 }
 
+/* Own exits the program collected before this handler told it of them, whose signals may have
+ * merged into this one: reported now, from the status its wait got. */
+static size_t take_unheard_exits(siginfo_t *out, size_t max)
+{
+	size_t n = 0;
+	pid_t pid;
+	int status;
+
+	while (n < max && registry_take_any_unheard(&pid, &status)) {
+		info_from_status(pid, status, &out[n]);
+		out[n++].si_uid = getuid();
+	}
+	return n;
+}
+
 static bool is_resweep(const siginfo_t *info)
 {
 	return info->si_code == SI_QUEUE && info->si_pid == getpid() && info->si_value.sival_ptr == &resweep_token;
@@ -149,8 +172,9 @@ static bool is_resweep(const siginfo_t *info)
 /* The shim's handler may have cut a blocking system call short and, with SA_RESTART, had the kernel
  * set it up to be made again. If a handler of the program without SA_RESTART ran meanwhile (nested
  * in this one), the program is owed the EINTR it would have got had it been interrupted first:
- * the call is made to return EINTR instead of being made again. Only for calls that return EINTR
- * anyway when a handler interrupts them, at a system call instruction; x86-64 only. */
+ * the call is made to return EINTR instead of being made again. Only at a system call instruction,
+ * for calls that can block and that return EINTR to any interrupting handler without SA_RESTART
+ * (not open, ioctl or the futex and fcntl operations that the kernel always restarts); x86-64. */
 static void owe_eintr(void *context)
 {
 #if defined(__x86_64__)
@@ -161,17 +185,26 @@ static void owe_eintr(void *context)
 		return;
 	}
 	switch (regs[REG_RAX]) {
+	case SYS_futex: /* only the plain waits: FUTEX_LOCK_PI must never fail with EINTR */
+		if ((regs[REG_RSI] & 0x7f) != FUTEX_WAIT && (regs[REG_RSI] & 0x7f) != FUTEX_WAIT_BITSET) {
+			return;
+		}
+		break;
+	case SYS_fcntl:
+		if (regs[REG_RSI] != F_SETLKW && regs[REG_RSI] != F_OFD_SETLKW) {
+			return;
+		}
+		break;
 	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
 	case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg: case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
-	case SYS_accept: case SYS_accept4: case SYS_connect:
-	case SYS_wait4: case SYS_waitid: case SYS_open: case SYS_openat: case SYS_flock: case SYS_fcntl: case SYS_ioctl:
-	case SYS_msgrcv: case SYS_msgsnd: case SYS_semop: case SYS_semtimedop: case SYS_futex:
-		regs[REG_RAX] = -EINTR;
-		regs[REG_RIP] += 2;
+	case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_wait4: case SYS_waitid: case SYS_flock:
+	case SYS_msgrcv: case SYS_msgsnd: case SYS_semop: case SYS_semtimedop:
 		break;
 	default:
-		break;
+		return;
 	}
+	regs[REG_RAX] = -EINTR;
+	regs[REG_RIP] += 2;
 #else
 	(void)context;
 #endif
@@ -204,6 +237,7 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 		fresh = events[n - 1].si_pid;
 	}
 	n += reaper_on_signal(fresh, events + n, sizeof(events) / sizeof(events[0]) - n);
+	n += take_unheard_exits(events + n, sizeof(events) / sizeof(events[0]) - n);
 	errno = saved_errno;
 	for (size_t i = 0; i < n; i++) {
 		signals_deliver(sig, &events[i], context);
@@ -226,7 +260,7 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 	if (program->sa_handler == SIG_DFL) {
 		/* Never interrupt the program for a signal it would not have seen. */
 		sigemptyset(&kernel->sa_mask);
-		kernel->sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP | (program->sa_flags & SA_NOCLDWAIT);
+		kernel->sa_flags = SA_SIGINFO | SA_RESTART | (program->sa_flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
 	} else {
 		/* The program's own handler runs inside ours, under the mask and flags it asked for. */
 		kernel->sa_mask = program->sa_mask;

@@ -277,9 +277,20 @@ void signals_deliver(int sig, siginfo_t *info, void *context)
 	}
 }
 
+/* The child side of a fork: unlock, end a write a sibling thread had begun, and give the kernel
+ * back the program's own SIGCHLD action when it has no handler, so that the shim's handler no
+ * longer cuts the child's sleeps short. Async-signal-safe. */
 void signals_reset_in_child(void)
 {
 	lock = 0;
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (program_version[sig] & 1) {
+			program_version[sig]++;
+		}
+	}
+	if (signals_managed(SIGCHLD) && !is_handler(&program[SIGCHLD])) {
+		LIBC(sigaction)(SIGCHLD, &program[SIGCHLD], NULL);
+	}
 }
 
 /* --- the libc entry points ------------------------------------------------------------------ */

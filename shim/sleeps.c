@@ -1,7 +1,7 @@
 /* sleeps.c: owns the blocking calls that the kernel never restarts after a signal handler, SA_RESTART
  * or not: poll, ppoll, select, pselect, epoll_wait, epoll_pwait, nanosleep, clock_nanosleep, sleep,
- * usleep, pause and sigsuspend (glibc's sleep, usleep and pause do not go through the exported
- * nanosleep and ppoll, so each is wrapped).
+ * usleep, pause, sigsuspend, sigtimedwait and sigwaitinfo (glibc's sleep, usleep and pause do not go
+ * through the exported nanosleep and ppoll, so each is wrapped).
  *
  * In an active process the shim's SIGCHLD handler runs for every orphan that exits, and such a
  * call would return EINTR early for a signal the program never sees. Every handler of the program
@@ -126,10 +126,14 @@ REAP_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
 
 REAP_EXPORT int nanosleep(const struct timespec *request, struct timespec *remain)
 {
-	struct timespec left = *request, rest;
+	struct timespec left, rest;
 	unsigned runs;
 	int r;
 
+	if (request == NULL || !reap_active()) {
+		return LIBC(nanosleep)(request, remain);
+	}
+	left = *request;
 	for (;;) {
 		runs = signals_handler_runs();
 		r = LIBC(nanosleep)(&left, &rest);
@@ -147,10 +151,14 @@ REAP_EXPORT int nanosleep(const struct timespec *request, struct timespec *remai
 /* Returns an error number, not -1 and errno. */
 REAP_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *request, struct timespec *remain)
 {
-	struct timespec left = *request, rest;
+	struct timespec left, rest;
 	unsigned runs;
 	int r;
 
+	if (request == NULL || !reap_active()) {
+		return LIBC(clock_nanosleep)(clock, flags, request, remain);
+	}
+	left = *request;
 	for (;;) {
 		runs = signals_handler_runs();
 		r = LIBC(clock_nanosleep)(clock, flags, &left, &rest);
@@ -188,6 +196,19 @@ REAP_EXPORT int usleep(useconds_t usec)
 REAP_EXPORT int pause(void)
 {
 	return UNLESS_SHIM_INTERRUPTED(LIBC(pause)());
+}
+
+REAP_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+{
+	long long deadline = deadline_ts(timeout);
+	struct timespec left;
+
+	return UNLESS_SHIM_INTERRUPTED(LIBC(sigtimedwait)(set, info, left_ts(deadline, timeout, &left)));
+}
+
+REAP_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	return UNLESS_SHIM_INTERRUPTED(LIBC(sigwaitinfo)(set, info));
 }
 
 REAP_EXPORT int sigsuspend(const sigset_t *mask)

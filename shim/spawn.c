@@ -369,7 +369,7 @@ REAP_EXPORT long syscall(long nr, ...)
 		return wait_waitid((idtype_t)c.args[0], (id_t)c.args[1], (siginfo_t *)c.args[2], (int)c.args[3],
 				   (struct rusage *)c.args[4]);
 	case SYS_exit_group:
-		terminate_at_exit((int)c.args[0]);
+		c.args[0] = terminate_at_exit((int)c.args[0]);
 		break;
 	default:
 		break;

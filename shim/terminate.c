@@ -33,6 +33,8 @@ static const int terminating[] = {
 };
 
 static int shutting_down;
+/* What the grace period waits for: SIGCHLD, and the termination signals, to pass them on too. */
+static sigset_t drain_wakers;
 
 static long long now_ns(void)
 {
@@ -54,15 +56,12 @@ static void reap_what_has_ended(void)
 	}
 }
 
-/* Tells the namespace, then reaps until it is empty or the grace period is over. SIGCHLD must be
- * blocked in the calling thread. */
+/* Tells the namespace, then reaps until it is empty or the grace period is over. SIGCHLD and the
+ * termination signals must be blocked in the calling thread. */
 static void drain_namespace(int sig)
 {
 	long long deadline = now_ns() + config.grace_ms * 1000000LL;
-	sigset_t chld;
 
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
 	if (kill(-1, sig) != 0) {
 		reap_what_has_ended(); /* ESRCH: PID 1 is alone */
 		return;
@@ -81,7 +80,15 @@ static void drain_namespace(int sig)
 			return;
 		}
 		struct timespec wait = {0, left < POLL_NS ? left : POLL_NS};
-		sigtimedwait(&chld, NULL, &wait);
+		int got = LIBC(sigtimedwait)(&drain_wakers, NULL, &wait);
+		struct sigaction program;
+
+		if (got > 0 && got != SIGCHLD) {
+			signals_program_action(got, &program);
+			if (program.sa_handler == SIG_DFL) {
+				kill(-1, got); /* a second termination signal: the namespace gets it too */
+			}
+		}
 	}
 }
 
@@ -216,14 +223,18 @@ void terminate_init(void)
 	}
 	on_exit(at_exit, NULL);
 	at_quick_exit(at_quick_exit_hook);
+	sigemptyset(&drain_wakers);
+	sigaddset(&drain_wakers, SIGCHLD);
 	if (!config.emulate_signals) {
 		return;
 	}
 	signals_claim_handler((void *)on_terminate);
 	for (size_t i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) {
 		signals_manage(terminating[i], terminate_policy);
+		sigaddset(&drain_wakers, terminating[i]);
 	}
 	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) {
 		signals_manage(sig, terminate_policy);
+		sigaddset(&drain_wakers, sig);
 	}
 }

@@ -98,11 +98,16 @@ static bool own_may_match(idtype_t idtype, pid_t pgid)
 	return idtype == P_ALL || registry_any_in_group(pgid);
 }
 
-/* libc's answer for a wait that matches several children said there are none at all. */
+/* libc's answer for a wait that matches several children said there are none at all (or, without
+ * __WALL, none of the kind it waits for: clone children with another exit signal may remain). */
 static void no_children(idtype_t idtype, int options)
 {
-	if (errno == ECHILD && idtype == P_ALL && !(options & __WCLONE)) {
-		registry_forget_all();
+	if (errno == ECHILD && idtype == P_ALL) {
+		if (options & __WALL) {
+			registry_forget_all();
+		} else {
+			registry_prune();
+		}
 	}
 }
 
@@ -124,7 +129,7 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 			return r;
 		}
 		if (status_is_exit(st)) {
-			registry_forget(r);
+			registry_forget(r, st);
 		}
 		reaper_after_wait();
 	}
@@ -167,7 +172,7 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 		}
 		if (own_once_settled(r)) {
 			if (status_is_exit(st)) {
-				registry_forget(r);
+				registry_forget(r, st);
 			}
 			if (status != NULL) {
 				*status = st;
@@ -202,7 +207,7 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 	} while (r < 0 && signals_eintr_is_shims(runs));
 	if (r == 0) {
 		if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
-			registry_forget(report.si_pid);
+			registry_forget(report.si_pid, status_from_info(&report));
 		}
 		copy_report(info, &report);
 		reaper_after_wait();
@@ -258,13 +263,13 @@ int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct r
 		}
 		if (report.si_pid == 0 || own_once_settled(report.si_pid)) {
 			if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
-				registry_forget(report.si_pid);
+				registry_forget(report.si_pid, status_from_info(&report));
 			}
 			copy_report(info, &report);
-			if (usage != NULL) {
-				*usage = ru;
-			}
 			if (report.si_pid != 0) {
+				if (usage != NULL) {
+					*usage = ru; /* the kernel leaves it alone when nothing was ready */
+				}
 				reaper_after_wait();
 			}
 			return 0;
