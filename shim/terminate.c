@@ -58,7 +58,7 @@ static void reap_what_has_ended(void)
 
 /* Tells the namespace, then reaps until it is empty or the grace period is over. SIGCHLD and the
  * termination signals must be blocked in the calling thread. */
-static void drain_namespace(int sig)
+void terminate_drain(int sig)
 {
 	long long deadline = now_ns() + config.grace_ms * 1000000LL;
 
@@ -157,7 +157,7 @@ static void on_terminate(int sig, siginfo_t *info, void *context)
 	}
 	code = final_status(128 + sig);
 	say("PID 1 has no handler for signal ", sig, code);
-	drain_namespace(sig);
+	terminate_drain(sig);
 	LIBC(_exit)(code);
 }
 
@@ -186,7 +186,7 @@ int terminate_at_exit(int status)
 	}
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	drain_namespace(SIGTERM);
+	terminate_drain(SIGTERM);
 	return final_status(status);
 }
 

@@ -10,4 +10,10 @@ void terminate_init(void);
  * status in any other process. */
 int terminate_at_exit(int status);
 
+/* Tells every other process of the namespace sig, then reaps every child that ends until no other
+ * process is left or the grace period (REAP_GRACE) is over. The caller has SIGCHLD and the
+ * termination signals blocked in its thread. Async-signal-safe. Used by PID 1 in-process and by
+ * the split-mode init (split.c). */
+void terminate_drain(int sig);
+
 #endif
