@@ -95,6 +95,7 @@ static bool parse_stat(const char *text, size_t len, struct process *p)
 	return at > STAT_FIELDS;
 }
 
+/* Reads /proc/NAME/stat; NAME is a pid, or "self". */
 static bool read_process(const char *name, struct process *p)
 {
 	char path[64] = "/proc/";
@@ -105,10 +106,7 @@ static bool read_process(const char *name, struct process *p)
 	int fd;
 
 	p->pid = 0;
-	for (const char *c = name; *c != '\0'; c++) {
-		if (*c < '0' || *c > '9' || len > 32) {
-			return false;
-		}
+	for (const char *c = name; *c != '\0' && len < 32; c++) {
 		p->pid = p->pid * 10 + (*c - '0');
 		path[len++] = *c;
 	}
@@ -123,6 +121,16 @@ static bool read_process(const char *name, struct process *p)
 	n = read(fd, text, sizeof(text));
 	close(fd);
 	return n > 0 && parse_stat(text, (size_t)n, p);
+}
+
+static bool is_pid(const char *name)
+{
+	for (const char *c = name; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9') {
+			return false;
+		}
+	}
+	return *name != '\0';
 }
 
 static bool is_alive(const struct process *p)
@@ -152,7 +160,7 @@ static bool walk(bool (*visit)(const struct process *, void *), void *ctx)
 			struct process p;
 
 			off += d->d_reclen;
-			if (read_process(d->d_name, &p) && p.pid != self && is_alive(&p) && visit(&p, ctx)) {
+			if (is_pid(d->d_name) && read_process(d->d_name, &p) && p.pid != self && is_alive(&p) && visit(&p, ctx)) {
 				close(dir);
 				return true;
 			}
@@ -199,4 +207,11 @@ bool namespace_signal_outside_group(int sig, pid_t pgrp)
 	struct relay r = {sig, pgrp};
 
 	return walk(send_outside_group, &r);
+}
+
+bool namespace_caller_is_last_thread(void)
+{
+	struct process self;
+
+	return read_process("self", &self) && self.threads == 1;
 }

@@ -274,6 +274,11 @@ int terminate_at_exit(int status)
 	return final_status(status);
 }
 
+int terminate_at_thread_exit(int status)
+{
+	return reap_is_init() && namespace_caller_is_last_thread() ? terminate_at_exit(status) : status;
+}
+
 void terminate_before_exit(void)
 {
 	if (reap_is_init() && exit_claims_end()) {

@@ -12,6 +12,10 @@ void terminate_init(void);
  * with (REAP_EXIT_ZERO applied). Async-signal-safe; a no-op returning status in any other process. */
 int terminate_at_exit(int status);
 
+/* The calling thread is about to end itself (syscall(SYS_exit)): when it is PID 1's last, PID 1
+ * ends as with terminate_at_exit. Async-signal-safe. */
+int terminate_at_thread_exit(int status);
+
 /* PID 1 is about to run its exit handlers (exit, a return from main): the same, after fflush(NULL),
  * while the program is still whole. Its status is left alone (terminate_final_status, at the very
  * end). A no-op in any other process. */

@@ -64,6 +64,17 @@ Test(end_output, return_lines_reach_shipper, .timeout = 30)
 	output_reaches_shipper("return");
 }
 
+/* libc's own exits, which no wrapper sees (pthread_exit of the last thread), and err's. */
+Test(end_output, pthread_exit_lines_reach_shipper, .timeout = 30)
+{
+	output_reaches_shipper("pthread_exit");
+}
+
+Test(end_output, errx_lines_reach_shipper, .timeout = 30)
+{
+	output_reaches_shipper("errx");
+}
+
 Test(end_output, _exit_lines_reach_shipper, .timeout = 30)
 {
 	output_reaches_shipper("_exit");

@@ -1,11 +1,13 @@
 /* A handler-less PID 1 that ends by itself while the rest of its namespace still has work to do.
  * Usage: end_exit VARIANT [ARGS]
- *   output exit|return|_exit   PID 1's stdout is a pipe to a log shipper, a child that prints
+ *   output HOW                 PID 1's stdout is a pipe to a log shipper, a child that prints
  *                              "SHIPPED <line>" for every line it reads and stops at SIGTERM
  *                              ("SHIPPER TERM"; the signal is taken only while it waits for input,
  *                              so a line it has read is always printed). PID 1 prints LINE 1..4 to
- *                              stdout and ends: exit(0) or a return from main with the lines still
- *                              in stdio's buffer, or _exit(0) after writing them with write(2).
+ *                              stdout and ends with the lines still in stdio's buffer: HOW is exit
+ *                              (exit(0)), return (from main), errx (errx(0, "ending"), which exits
+ *                              inside libc) or pthread_exit (of its only thread: libc then exits);
+ *                              or HOW is _exit: _exit(0) after writing them with write(2).
  *   threads exit|return        a worker thread uses state that an exit handler tears down (the way
  *                              static destructors do), when a child that handles SIGTERM sends it
  *                              an event; the child ends once the worker has handled it. PID 1 ends
@@ -16,6 +18,7 @@
  *                              status) or what it got instead. PID 1 returns 0 from main.
  *   quick_exit CODE            an at_quick_exit handler prints "AT_QUICK_EXIT", then quick_exit(CODE).
  * Every variant prints "EXITING" (on stderr) just before PID 1 ends; stray lines say what broke. */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -124,6 +127,12 @@ static int output(const char *how)
 	exiting();
 	if (strcmp(how, "exit") == 0) {
 		exit(0);
+	}
+	if (strcmp(how, "errx") == 0) {
+		errx(0, "ending");
+	}
+	if (strcmp(how, "pthread_exit") == 0) {
+		pthread_exit(NULL);
 	}
 	return 0;
 }
@@ -249,6 +258,6 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "quick_exit") == 0) {
 		return quick(argv[2]);
 	}
-	sig_say("usage: end_exit output|threads exit|return|_exit; end_exit atexit_waits; end_exit quick_exit CODE\n");
+	sig_say("usage: end_exit output exit|return|errx|pthread_exit|_exit; end_exit threads exit|return; end_exit atexit_waits; end_exit quick_exit CODE\n");
 	return 2;
 }
