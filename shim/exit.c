@@ -1,7 +1,8 @@
 /* exit.c: owns every way PID 1 ends by itself, caught where it begins, while the program is still
  * whole (its threads run on intact state, its exit handlers and destructors have not run, its
  * output can still be flushed): exit, a return from main, quick_exit, _exit, _Exit, and err,
- * errx, verr, verrx, which exit from inside libc; syscall(SYS_exit_group) is caught in spawn.c.
+ * errx, verr, verrx, which exit from inside libc; syscall(SYS_exit_group) and the last thread's
+ * syscall(SYS_exit) are caught in spawn.c.
  * What the end of PID 1 gives the rest of the namespace is terminate.c's.
  *
  * glibc's start code calls exit without the PLT when main returns, so no exit wrapper would see

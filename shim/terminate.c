@@ -186,7 +186,8 @@ static bool pipe_has_unread(int fd)
 	if (ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0) {
 		return false;
 	}
-	return LIBC(poll)(&out, 1, 0) == 1 && !(out.revents & POLLERR); /* POLLERR: no reader left */
+	/* POLLERR: no reader is left. A full pipe shows nothing at all. */
+	return LIBC(poll)(&out, 1, 0) >= 0 && !(out.revents & POLLERR);
 }
 
 /* A log shipper in the namespace that reads PID 1's stdout or stderr must have taken PID 1's last
@@ -297,8 +298,8 @@ static void say(int sig, enum source from, int code)
 {
 	static const char *const sources[] = {
 		[STOP_REQUEST] = "",
-		[FROM_TERMINAL] = " from its terminal",
-		[OWN_DOING] = " it raised itself",
+		[FROM_TERMINAL] = " (from its terminal)",
+		[OWN_DOING] = " (raised by itself)",
 	};
 	struct log_line line;
 
