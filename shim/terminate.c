@@ -236,7 +236,7 @@ static void __attribute__((noreturn)) park(void)
 
 	sigfillset(&all);
 	for (;;) {
-		sigsuspend(&all);
+		LIBC(sigsuspend)(&all);
 	}
 }
 
