@@ -402,3 +402,34 @@ Test(end_visitor, finishes_after_pid1_exit, .timeout = 60)
 {
 	visitor_finishes(false);
 }
+
+/* ---- Outside PID 1 the exit wrappers are libc's ---- */
+
+Test(end_inert, exits_as_libc, .timeout = 60)
+{
+	const char *variants[][3] = { { "output", "exit" }, { "output", "errx" }, { "output", "return" },
+				      { "quick_exit", "3" } };
+	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+		const char *argv[] = { scenario("end_exit"), variants[i][0], variants[i][1], NULL };
+		struct run_opts with = { .pid1 = false, .preload = true, .timeout_s = RUN_S };
+		struct run_opts without = { .pid1 = false, .preload = false, .timeout_s = RUN_S };
+		struct run_result a, b;
+		run(argv, &with, &a);
+		run(argv, &without, &b);
+		cr_expect(!a.timed_out && a.status == b.status, "%s %s: status %#x with the shim, %#x without",
+			  variants[i][0], variants[i][1], a.status, b.status);
+		/* The shipper, a child, is killed by the harness once the program has exited: only the
+		 * program's own lines are compared. */
+		const char *prefixes[] = { "EXITING", "end_exit: ", "AT_QUICK_EXIT" };
+		for (size_t k = 0; k < 3; k++) {
+			char *la = lines_with(a.out, prefixes[k]);
+			char *lb = lines_with(b.out, prefixes[k]);
+			cr_expect_str_eq(la, lb, "%s %s: \"%s\" lines differ: with the shim:\n%s\nwithout:\n%s",
+					 variants[i][0], variants[i][1], prefixes[k], a.out, b.out);
+			free(la);
+			free(lb);
+		}
+		run_result_free(&a);
+		run_result_free(&b);
+	}
+}
