@@ -14,5 +14,7 @@ pid_t __fork(void);
 pid_t __vfork(void);
 int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
 spawn_fn reap_posix_spawn_compat, reap_posix_spawnp_compat;
+int __libc_start_main(main_fn *main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+		      void (*rtld_fini)(void), void *stack_end);
 
 #endif

@@ -36,6 +36,7 @@ void real_bind_async_safe(void)
 	BIND(execvpe);
 	BIND(fexecve);
 	BIND(execveat);
+	BIND(quick_exit);
 	BIND(_exit);
 	BIND(_Exit);
 	BIND(poll);

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -22,6 +23,7 @@
 typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *,
 		     const posix_spawnattr_t *, char *const[], char *const[]);
 typedef void handler_fn(int);
+typedef int main_fn(int, char **, char **);
 
 struct real_libc {
 	pid_t (*fork)(void);
@@ -67,8 +69,15 @@ struct real_libc {
 	int (*sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *);
 	int (*sigwaitinfo)(const sigset_t *, siginfo_t *);
 
+	int (*__libc_start_main)(main_fn *, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
+	void (*exit)(int) __attribute__((noreturn));
+	void (*quick_exit)(int) __attribute__((noreturn));
 	void (*_exit)(int) __attribute__((noreturn));
 	void (*_Exit)(int) __attribute__((noreturn));
+	void (*verr)(int, const char *, va_list) __attribute__((noreturn));
+	void (*verrx)(int, const char *, va_list) __attribute__((noreturn));
+	void (*vwarn)(const char *, va_list);
+	void (*vwarnx)(const char *, va_list);
 };
 
 extern struct real_libc real_libc;

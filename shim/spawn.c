@@ -371,6 +371,9 @@ REAP_EXPORT long syscall(long nr, ...)
 	case SYS_exit_group:
 		c.args[0] = terminate_at_exit((int)c.args[0]);
 		break;
+	case SYS_exit:
+		c.args[0] = terminate_at_thread_exit((int)c.args[0]);
+		break;
 	default:
 		break;
 	}

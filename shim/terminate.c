@@ -1,19 +1,28 @@
 /* terminate.c: owns the end of PID 1: the termination signals the kernel would drop for a
- * namespace's init while the program leaves them at SIG_DFL, and PID 1's own exit (exit, return
- * from main, _exit, _Exit, quick_exit, syscall(SYS_exit_group)).
+ * namespace's init while the program leaves them at SIG_DFL, and what the rest of the namespace
+ * gets when PID 1 ends, by a signal or by itself (the exit paths are caught in exit.c).
  *
- * Either way the rest of the namespace is told first (the signal, or SIGTERM at an exit), PID 1
- * reaps what ends within the grace period (REAP_GRACE), and then exits: with 128+N after signal N,
- * the status a runtime reports for a death by that signal, since the kernel will not let an init
- * die of it. Fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS) and SIGABRT are never
- * touched: the kernel delivers those even to an init, and they must still dump core. */
+ * A signal is passed on only to those it was meant for and did not reach: a stop request from
+ * another process (docker stop, kill) goes to every other process; a terminal's ^C, ^\ or hangup
+ * already reached the terminal's foreground process group, so only the processes outside it get
+ * it from PID 1; a signal PID 1 brought on itself (SIGPIPE from its own write, its own timers and
+ * limits, raise) is nobody else's business. PID 1 then reaps what ends within the grace period
+ * (REAP_GRACE) and exits with 128+N, the status a runtime reports for a death by signal N, since
+ * the kernel will not let an init die of it. When PID 1 ends by itself or by its own signal, the
+ * others get SIGTERM and the grace period, after whoever reads PID 1's stdout and stderr pipes
+ * has taken what is in them. Fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS) and
+ * SIGABRT are never touched: the kernel delivers those even to an init, and they must still dump
+ * core. */
 #include "terminate.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,20 +30,37 @@
 
 #include "active.h"
 #include "config.h"
+#include "exit.h"
 #include "log.h"
+#include "namespace.h"
 #include "real.h"
 #include "signals.h"
 
-#define POLL_NS (20 * 1000 * 1000) /* only matters while SIGCHLD is ignored and so never arrives */
+/* How often the grace period looks at the namespace when no SIGCHLD wakes it: a process that is
+ * not PID 1's child (entered with docker exec) says nothing when it ends. */
+#define NAMESPACE_POLL_NS (10 * 1000 * 1000)
+/* How often PID 1 looks whether its output pipes have been read. */
+#define PIPE_POLL_NS (1000 * 1000)
 
 static const int terminating[] = {
 	SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
 	SIGSTKFLT, SIGIO, SIGPWR, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
 };
 
-static int shutting_down;
-/* What the grace period waits for: SIGCHLD, and the termination signals, to pass them on too. */
+/* Who is ending PID 1: 0 while nobody is, the ending thread's id, then ENDED once the namespace
+ * has had its grace period and an exit goes on with the program's own exit handlers. */
+#define ENDED (-1)
+static pid_t ending;
+
+/* What a grace period in a signal handler waits for: SIGCHLD, and the termination signals, to
+ * pass them on too. */
 static sigset_t drain_wakers;
+
+enum source {
+	STOP_REQUEST,  /* another process asked PID 1 to stop: every other process gets the signal */
+	FROM_TERMINAL, /* it reached the terminal's foreground group, PID 1's, already */
+	OWN_DOING,     /* PID 1 brought it on itself */
+};
 
 static long long now_ns(void)
 {
@@ -44,7 +70,57 @@ static long long now_ns(void)
 	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static void reap_what_has_ended(void)
+static long long grace_ns(void)
+{
+	return config.grace_ms * 1000000LL;
+}
+
+/* Async-signal-safe. */
+static enum source source_of(int sig, const siginfo_t *info)
+{
+	if (info == NULL) {
+		return STOP_REQUEST;
+	}
+	switch (info->si_code) {
+	case SI_USER:
+	case SI_QUEUE:
+	case SI_TKILL:
+		/* kill, sigqueue, tgkill (from outside the namespace si_pid is 0). The kernel reports a
+		 * SIGPIPE or SIGXFSZ this way too, as sent by the writer itself. */
+		return info->si_pid == getpid() ? OWN_DOING : STOP_REQUEST;
+	case SI_KERNEL:
+		/* ^C, ^\ and a hangup seen by the session leader's exit go to the terminal's foreground
+		 * group; a hangup of PID 1's own terminal goes to PID 1 alone, the session leader. Every
+		 * other signal the kernel makes for PID 1 comes from its own timers, limits and I/O
+		 * (SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGIO). */
+		if (sig == SIGINT || sig == SIGQUIT) {
+			return FROM_TERMINAL;
+		}
+		if (sig == SIGHUP) {
+			return getsid(0) == getpid() ? STOP_REQUEST : FROM_TERMINAL;
+		}
+		return OWN_DOING;
+	default:
+		/* POSIX timers, message queues, asynchronous I/O, I/O readiness (F_SETSIG): what PID 1 set
+		 * up for itself. */
+		return OWN_DOING;
+	}
+}
+
+/* Passes sig on to the processes it was meant for and did not reach. Async-signal-safe. */
+static void pass_on(int sig, enum source from)
+{
+	if (from == STOP_REQUEST) {
+		kill(-1, sig);
+	} else if (from == FROM_TERMINAL) {
+		/* Without the namespace's /proc nobody else gets it: never twice to the foreground. */
+		namespace_signal_outside_group(sig, getpgrp());
+	}
+}
+
+/* Async-signal-safe: reaps every child that has ended, the program's own included (used only where
+ * the program never waits again). */
+static void reap_children(void)
 {
 	for (;;) {
 		siginfo_t info;
@@ -56,40 +132,101 @@ static void reap_what_has_ended(void)
 	}
 }
 
-/* Tells the namespace, then reaps until it is empty or the grace period is over. SIGCHLD and the
- * termination signals must be blocked in the calling thread. */
-void terminate_drain(int sig)
+/* Waits until no other process of the namespace is alive, or deadline. Async-signal-safe.
+ * dying: PID 1 dies in a signal handler (or is the split-mode init) with SIGCHLD and the
+ * termination signals blocked; it reaps every child itself and passes on further termination
+ * signals. Otherwise an exit path runs while the program is whole: the shim's SIGCHLD handler and
+ * the program's handlers run as usual, and the program's own children stay for its own waits. */
+static void wait_for_namespace(long long deadline, bool dying)
 {
-	long long deadline = now_ns() + config.grace_ms * 1000000LL;
-
-	if (kill(-1, sig) != 0) {
-		reap_what_has_ended(); /* ESRCH: PID 1 is alone */
-		return;
-	}
 	for (;;) {
-		siginfo_t info;
 		long long left;
 
-		reap_what_has_ended();
-		memset(&info, 0, sizeof(info));
-		if (LIBC(waitid)(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD) {
-			return; /* no child left, hence no descendant */
+		if (dying) {
+			reap_children();
+		}
+		if (!namespace_others_alive()) {
+			return;
 		}
 		left = deadline - now_ns();
 		if (left <= 0) {
 			return;
 		}
-		struct timespec wait = {0, left < POLL_NS ? left : POLL_NS};
-		int got = LIBC(sigtimedwait)(&drain_wakers, NULL, &wait);
+		struct timespec wait = {0, left < NAMESPACE_POLL_NS ? left : NAMESPACE_POLL_NS};
+
+		if (!dying) {
+			LIBC(ppoll)(NULL, 0, &wait, NULL);
+			continue;
+		}
+		siginfo_t info;
+		int got = LIBC(sigtimedwait)(&drain_wakers, &info, &wait);
 		struct sigaction program;
 
 		if (got > 0 && got != SIGCHLD) {
 			signals_program_action(got, &program);
 			if (program.sa_handler == SIG_DFL) {
-				kill(-1, got); /* a second termination signal: the namespace gets it too */
+				pass_on(got, source_of(got, &info));
 			}
 		}
 	}
+}
+
+/* Whether fd is the writing end of a pipe that still holds bytes and has a reader to take them.
+ * Async-signal-safe. */
+static bool pipe_has_unread(int fd)
+{
+	struct stat st;
+	struct pollfd out = {.fd = fd, .events = POLLOUT};
+	int flags = fcntl(fd, F_GETFL);
+	int unread = 0;
+
+	if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY || fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+		return false;
+	}
+	if (ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0) {
+		return false;
+	}
+	/* POLLERR: no reader is left. A full pipe shows nothing at all. */
+	return LIBC(poll)(&out, 1, 0) >= 0 && !(out.revents & POLLERR);
+}
+
+/* A log shipper in the namespace that reads PID 1's stdout or stderr must have taken PID 1's last
+ * lines before it is told to stop. Async-signal-safe. */
+static void let_readers_catch_up(long long deadline)
+{
+	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+		while (pipe_has_unread(fd) && now_ns() < deadline) {
+			struct timespec pause = {0, PIPE_POLL_NS};
+
+			LIBC(nanosleep)(&pause, NULL);
+		}
+	}
+}
+
+/* Passes sig on to the processes it was meant for, then waits for the namespace for the grace
+ * period. Async-signal-safe. */
+static void relay_and_wait(int sig, enum source from)
+{
+	long long deadline = now_ns() + grace_ns();
+
+	pass_on(sig, from);
+	wait_for_namespace(deadline, true);
+}
+
+/* PID 1 ends: its output pipes are read (for at most half the grace period), then every other
+ * process gets SIGTERM and what is left of the grace period. Async-signal-safe. */
+static void end_namespace(bool dying)
+{
+	long long start = now_ns();
+
+	let_readers_catch_up(start + grace_ns() / 2);
+	kill(-1, SIGTERM);
+	wait_for_namespace(start + grace_ns(), dying);
+}
+
+void terminate_drain(int sig)
+{
+	relay_and_wait(sig, STOP_REQUEST);
 }
 
 /* Another thread is already ending the process: this one never returns to the program. */
@@ -99,28 +236,83 @@ static void __attribute__((noreturn)) park(void)
 
 	sigfillset(&all);
 	for (;;) {
-		sigsuspend(&all);
+		LIBC(sigsuspend)(&all);
 	}
 }
 
-static void say(const char *what, int sig, int code)
+/* Async-signal-safe: whether this exit path is the one to end the namespace. An exit in another
+ * thread while one thread ends PID 1 waits for that end, as a dying process's threads would; a
+ * call nested in a signal handler on the ending thread itself, or made once the namespace has had
+ * its grace period (by an exit handler), goes on. */
+static bool exit_claims_end(void)
 {
+	pid_t self = gettid();
+	pid_t holder = 0;
+
+	if (__atomic_compare_exchange_n(&ending, &holder, self, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		return true;
+	}
+	if (holder != ENDED && holder != self) {
+		park();
+	}
+	return false;
+}
+
+static int final_status(int status)
+{
+	return config_maps_to_zero(status & 0xff) ? 0 : status;
+}
+
+int terminate_at_exit(int status)
+{
+	if (!reap_is_init()) {
+		return status;
+	}
+	if (exit_claims_end()) {
+		end_namespace(false);
+		__atomic_store_n(&ending, ENDED, __ATOMIC_SEQ_CST);
+	}
+	return final_status(status);
+}
+
+int terminate_at_thread_exit(int status)
+{
+	return reap_is_init() && namespace_caller_is_last_thread() ? terminate_at_exit(status) : status;
+}
+
+void terminate_before_exit(void)
+{
+	if (reap_is_init() && exit_claims_end()) {
+		fflush(NULL);
+		end_namespace(false);
+		__atomic_store_n(&ending, ENDED, __ATOMIC_SEQ_CST);
+	}
+}
+
+int terminate_final_status(int status)
+{
+	return reap_is_init() ? final_status(status) : status;
+}
+
+static void say(int sig, enum source from, int code)
+{
+	static const char *const sources[] = {
+		[STOP_REQUEST] = "",
+		[FROM_TERMINAL] = " (from its terminal)",
+		[OWN_DOING] = " (raised by itself)",
+	};
 	struct log_line line;
 
 	if (config.verbose < 1) {
 		return;
 	}
 	log_begin(&line);
-	log_str(&line, what);
+	log_str(&line, "PID 1 has no handler for signal ");
 	log_int(&line, sig);
+	log_str(&line, sources[from]);
 	log_str(&line, "; exit status ");
 	log_int(&line, code);
 	log_end(&line);
-}
-
-static int final_status(int status)
-{
-	return config_maps_to_zero(status & 0xff) ? 0 : status;
 }
 
 /* The default action of a terminating signal, for an inert copy of the handler (a forked child):
@@ -139,25 +331,33 @@ static void die_of(int sig)
 	sigprocmask(SIG_UNBLOCK, &one, NULL);
 }
 
+/* Runs with every signal blocked (terminate_policy). */
 static void on_terminate(int sig, siginfo_t *info, void *context)
 {
 	int saved_errno = errno;
+	enum source from = source_of(sig, info);
+	pid_t holder = 0;
 	int code;
 
-	(void)info;
 	(void)context;
 	if (!reap_is_init()) {
 		die_of(sig);
 		errno = saved_errno;
 		return;
 	}
-	if (__atomic_exchange_n(&shutting_down, 1, __ATOMIC_SEQ_CST)) {
-		kill(-1, sig); /* a second signal while draining: pass it on as well */
-		park();
+	if (!__atomic_compare_exchange_n(&ending, &holder, gettid(), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		/* PID 1 is ending already: the signal is passed on and changes nothing else. */
+		pass_on(sig, from);
+		errno = saved_errno;
+		return;
 	}
 	code = final_status(128 + sig);
-	say("PID 1 has no handler for signal ", sig, code);
-	terminate_drain(sig);
+	say(sig, from, code);
+	if (from == OWN_DOING) {
+		end_namespace(true);
+	} else {
+		relay_and_wait(sig, from);
+	}
 	LIBC(_exit)(code);
 }
 
@@ -174,55 +374,12 @@ static void terminate_policy(const struct sigaction *program, struct sigaction *
 	}
 }
 
-int terminate_at_exit(int status)
-{
-	sigset_t all;
-
-	if (!reap_is_init()) {
-		return status;
-	}
-	if (__atomic_exchange_n(&shutting_down, 1, __ATOMIC_SEQ_CST)) {
-		park();
-	}
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	terminate_drain(SIGTERM);
-	return final_status(status);
-}
-
-static void at_exit(int status, void *arg)
-{
-	int code = terminate_at_exit(status);
-
-	(void)arg;
-	if ((code & 0xff) != (status & 0xff)) {
-		fflush(NULL);
-		LIBC(_exit)(code);
-	}
-}
-
-static void at_quick_exit_hook(void)
-{
-	terminate_at_exit(0);
-}
-
-REAP_EXPORT void _exit(int status)
-{
-	LIBC(_exit)(terminate_at_exit(status));
-}
-
-REAP_EXPORT void _Exit(int status)
-{
-	LIBC(_Exit)(terminate_at_exit(status));
-}
-
 void terminate_init(void)
 {
 	if (getpid() != 1) {
 		return;
 	}
-	on_exit(at_exit, NULL);
-	at_quick_exit(at_quick_exit_hook);
+	exit_init();
 	sigemptyset(&drain_wakers);
 	sigaddset(&drain_wakers, SIGCHLD);
 	if (!config.emulate_signals) {

@@ -509,3 +509,12 @@ Test(pid1_ends, return_from_main_lets_child_finish, .timeout = 60)
 {
 	exit_while_child_works("return");
 }
+
+/* Every other way PID 1 ends by itself, libc's own exits included. */
+Test(pid1_ends, other_exits_let_child_finish, .timeout = 200)
+{
+	const char *hows[] = { "quick_exit", "_Exit", "exit_group", "thread_exit", "errx", "pthread_exit" };
+	for (size_t i = 0; i < sizeof hows / sizeof hows[0]; i++) {
+		exit_while_child_works(hows[i]);
+	}
+}
