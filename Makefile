@@ -122,19 +122,19 @@ CC.aarch64-linux-musl ?= aarch64-linux-musl-gcc
 PACKAGE.x86_64-linux-gnu := gcc (on an x86-64 machine) or gcc-x86-64-linux-gnu
 PACKAGE.x86_64-linux-musl := musl-tools (on an x86-64 machine)
 PACKAGE.aarch64-linux-gnu := gcc-aarch64-linux-gnu and libc6-dev-arm64-cross
-PACKAGE.aarch64-linux-musl := musl-dev:arm64 after dpkg --add-architecture arm64 (see docs/deploy.md)
+PACKAGE.aarch64-linux-musl := musl-dev:arm64, after dpkg --add-architecture arm64; see docs/deploy.md
 
 define dist_one
 	if ! command -v $(firstword $(CC.$(1))) >/dev/null 2>&1; then \
 		echo "dist: $(1): SKIPPED: no compiler $(CC.$(1)) (Debian: $(PACKAGE.$(1)))"; \
 		missing="$$missing $(1)"; \
-	elif mkdir -p build/$(1) && $(MAKE) --no-print-directory CC='$(CC.$(1))' BUILD=build/$(1) \
+	elif mkdir -p build/$(1) && $(MAKE) -k --no-print-directory CC='$(CC.$(1))' BUILD=build/$(1) \
 			EXPECT_TARGET=$(1) build/$(1)/reap.so >build/$(1)/build.log 2>&1; then \
 		cp build/$(1)/reap.so $(DIST)/reap-$(VERSION)-$(1).so; \
 		echo "dist: $(1): $(DIST)/reap-$(VERSION)-$(1).so"; \
 	else \
-		echo "dist: $(1): FAILED to build with $(CC.$(1)); its first errors (all in build/$(1)/build.log):"; \
-		grep -m 8 -E ': (fatal )?error:|\*\*\*' build/$(1)/build.log | sed 's/^/    /'; \
+		echo "dist: $(1): FAILED to build with $(CC.$(1)); its errors (the whole log: build/$(1)/build.log):"; \
+		grep -m 12 -E ': (fatal )?error:|: \*\*\* [^[]' build/$(1)/build.log | sed 's/^/    /'; \
 		missing="$$missing $(1)"; \
 	fi;
 endef
