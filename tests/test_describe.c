@@ -250,6 +250,80 @@ Test(describe, usage_errors)
 	run_result_free(&r);
 }
 
+/* README's configuration table, the manual page and the self-description name the same settings. */
+Test(describe, manual_in_step)
+{
+	const char *argv[] = {shim_path(), NULL};
+	char line[1024], name[64], entry[96];
+	struct run_result r;
+	int from_readme = 0, in_manual = 0;
+	FILE *f;
+	char *manual;
+	size_t len = 0;
+
+	run_plain(argv, NULL, false, &r);
+	cr_assert((f = fopen(repo("docs/reap.so.8"), "r")) != NULL);
+	manual = calloc(1, 1 << 20);
+	len = fread(manual, 1, (1 << 20) - 1, f);
+	fclose(f);
+	manual[len] = '\0';
+	cr_assert((f = fopen(repo("README.md"), "r")) != NULL);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "| `%63[A-Z_]` |", name) == 1 && strncmp(name, "REAP_", 5) == 0) {
+			from_readme++;
+			snprintf(entry, sizeof entry, "\n.B %s\n", name);
+			cr_assert(strstr(manual, entry) != NULL, "README's %s is not in docs/reap.so.8", name);
+			snprintf(entry, sizeof entry, "\n  %s=", name);
+			assert_has(&r, entry);
+		}
+	}
+	fclose(f);
+	/* The manual's entries: the first ".B REAP_X" line of each name (EXIT STATUS repeats one). */
+	for (const char *at = manual; (at = strstr(at, "\n.B REAP_")) != NULL; at++) {
+		size_t n = strspn(at + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+
+		snprintf(entry, sizeof entry, "\n.B %.*s\n", (int)n, at + 4);
+		in_manual += at[4 + n] == '\n' && strstr(manual, entry) == at;
+	}
+	cr_assert(from_readme >= 5 && from_readme == in_manual, "README's table has %d settings, the manual %d",
+		  from_readme, in_manual);
+	free(manual);
+	run_result_free(&r);
+}
+
+Test(describe, manual_renders)
+{
+	const char *argv[] = {"groff", "-man", "-ww", "-z", repo("docs/reap.so.8"), NULL};
+	struct run_result r;
+
+	if (!have("groff")) {
+		cr_skip_test("no groff");
+	}
+	run_plain(argv, NULL, false, &r);
+	cr_assert(r.exit_code == 0 && r.out[0] == '\0', "groff warns:\n%s", r.out);
+	run_result_free(&r);
+}
+
+/* make install: the library, executable (it runs as a program), and the manual page. */
+Test(describe, make_install)
+{
+	const char *dir = workdir();
+	char destdir[PATH_MAX + 16], path[PATH_MAX + 64];
+	const char *argv[] = {"make", "--no-print-directory", "-C", repo(""), "install", destdir, "PREFIX=/usr", NULL};
+	struct run_result r;
+	struct stat st;
+
+	snprintf(destdir, sizeof destdir, "DESTDIR=%s", dir);
+	run_plain(argv, NULL, false, &r);
+	cr_assert_eq(r.exit_code, 0, "make install:\n%s", r.out);
+	run_result_free(&r);
+	snprintf(path, sizeof path, "%s/usr/lib/reap.so", dir);
+	cr_assert(stat(path, &st) == 0 && (st.st_mode & 0777) == 0755, "%s: %s", path, strerror(errno));
+	snprintf(path, sizeof path, "%s/usr/share/man/man8/reap.so.8", dir);
+	cr_assert(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644, "%s: %s", path, strerror(errno));
+	remove_dir(dir);
+}
+
 /* ---- check: one verdict each, against what the loader does ------------------------------------ */
 
 Test(check, dynamic)
