@@ -197,8 +197,8 @@ static void say_mode(struct log_line *body, bool go)
 	if (config.mode == MODE_OFF) {
 		log_str(body, "; REAP_MODE=off keeps the library inert in it");
 	} else if (go) {
-		log_str(body, "; as PID 1 it gets split mode: a separate init process reaps for it, since Go "
-			      "makes and waits for its children with raw system calls");
+		log_str(body, "; as PID 1 it runs in split mode, under a small init that the library forks "
+			      "before main, since Go makes and waits for its children with raw system calls");
 	} else if (config.mode == MODE_SUBREAPER) {
 		log_str(body, "; REAP_MODE=subreaper: the library acts in it as PID 1 or as a subreaper");
 	} else {
@@ -213,9 +213,14 @@ static enum check_verdict judge_dynamic(const char *path, const struct stat *st,
 	const char *libc = libc_of_loader(facts->interp);
 
 	if (strcmp(facts->interp, REAP_LOADER) != 0 && (libc == NULL || strcmp(libc, REAP_LIBC_NAME) != 0)) {
-		log_str(body, libc != NULL ? "a " : "a program of another C library");
-		log_str(body, libc != NULL ? libc : "");
-		log_str(body, libc != NULL ? " program (loader " : " (loader ");
+		if (libc != NULL) {
+			log_str(body, "a ");
+			log_str(body, libc);
+			log_str(body, " program");
+		} else {
+			log_str(body, "a program of another C library");
+		}
+		log_str(body, " (loader ");
 		log_str(body, facts->interp);
 		log_str(body, "), and this reap.so is for " REAP_LIBC_NAME ": the program would not even start "
 			      "with it preloaded");

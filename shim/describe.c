@@ -111,10 +111,6 @@ static void put_value_mode(struct log_line *line)
 		break;
 	case MODE_SUBREAPER:
 		log_str(line, "subreaper");
-		if (config.subreaper_pid != 0) {
-			log_str(line, ":");
-			log_int(line, config.subreaper_pid);
-		}
 		break;
 	default:
 		log_str(line, "(mode ");

@@ -480,7 +480,7 @@ Test(check, go_cgo)
 	}
 	dir = workdir();
 	build_go_probe(dir, "probe-cgo", true, probe);
-	expect_verdict(probe, NULL, 0, "reached: a Go program linked with glibc (cgo); as PID 1 it gets split mode");
+	expect_verdict(probe, NULL, 0, "reached: a Go program linked with glibc (cgo); as PID 1 it runs in split mode");
 	expect_probe_says(probe, "preloaded");
 	remove_dir(dir);
 }
