@@ -1,6 +1,8 @@
 /* build/reap.so run as a program (shim/describe.c) and its --check verdicts (shim/check.c).
  *  - describe: the version and target, the settings as parsed from the environment, a bad setting
  *    named on stderr, usage errors;
+ *  - dist: `make dist` into a fresh directory: each target built (and saying so when run) or
+ *    reported as not built, the checksums, the Dockerfile's stages;
  *  - check: one case per verdict. Each is held against reality: the probe (tests/check/probe.c, or
  *    probe.go), built here with the compiler the case needs, prints whether the loader really
  *    mapped reap.so when started with LD_PRELOAD, and that must agree with the verdict. A case whose
@@ -26,6 +28,7 @@
 
 TestSuite(describe, .timeout = 120);
 TestSuite(check, .timeout = 300);
+TestSuite(dist, .timeout = 900);
 
 /* ROOT/rel, where ROOT holds build/reap.so. */
 static const char *repo(const char *rel)
@@ -593,5 +596,104 @@ Test(check, several)
 		cr_assert_eq(r.exit_code, 2, "output:\n%s", r.out);
 		run_result_free(&r);
 	}
+	remove_dir(dir);
+}
+
+/* ---- make dist ---------------------------------------------------------------------------------- */
+
+static const char *const dist_targets[] = {"x86_64-linux-gnu", "x86_64-linux-musl", "aarch64-linux-gnu",
+					   "aarch64-linux-musl"};
+
+/* Runs a release file's --version where this machine can: natively for its own machine, under
+ * qemu-user for the other; false where it cannot (no qemu, no loader of that C library). */
+static bool run_version(const char *file, const char *target, struct run_result *r)
+{
+	bool native = strncmp(target, REAP_ARCH_NAME "-", strlen(REAP_ARCH_NAME) + 1) == 0;
+	bool glibc = strstr(target, "-gnu") != NULL;
+	char qemu[64], musl_loader[64];
+	const char *sysroot;
+
+	snprintf(qemu, sizeof qemu, "qemu-%.*s-static", (int)strcspn(target, "-"), target);
+	snprintf(musl_loader, sizeof musl_loader, "/lib/ld-musl-%.*s.so.1", (int)strcspn(target, "-"), target);
+	if (native) {
+		const char *argv[] = {file, "--version", NULL};
+
+		if (!glibc && access(musl_loader, X_OK) != 0) {
+			return false;
+		}
+		run_plain(argv, NULL, false, r);
+		return true;
+	}
+	sysroot = glibc ? (strncmp(target, "aarch64", 7) == 0 ? "/usr/aarch64-linux-gnu" : "/usr/x86_64-linux-gnu") : "/";
+	if (!have(qemu) || (!glibc && access(musl_loader, R_OK) != 0)) {
+		return false;
+	}
+	{
+		const char *argv[] = {qemu, "-L", sysroot, file, "--version", NULL};
+
+		run_plain(argv, NULL, false, r);
+	}
+	return true;
+}
+
+Test(dist, release_files)
+{
+	const char *dir = workdir();
+	char dist_arg[PATH_MAX + 16], dist[PATH_MAX + 8], file[PATH_MAX + 128], line[256], sums[2 * PATH_MAX];
+	const char *make[] = {"env", "-u", "MAKEFLAGS", "-u", "MAKELEVEL", "make", "--no-print-directory", "-C",
+			      repo(""), "dist", dist_arg, NULL};
+	struct run_result r, v;
+	int built = 0;
+	FILE *f;
+	char *dockerfile;
+	size_t len;
+
+	snprintf(dist, sizeof dist, "%s/dist", dir);
+	snprintf(dist_arg, sizeof dist_arg, "DIST=%s", dist);
+	{
+		struct run_opts opts = {.timeout_s = 800};
+
+		run(make, &opts, &r);
+		cr_assert(!r.timed_out, "make dist timed out:\n%s", r.out);
+	}
+	for (int i = 0; i < 4; i++) {
+		const char *target = dist_targets[i];
+
+		snprintf(file, sizeof file, "%s/reap-%s-%s.so", dist, version(), target);
+		if (access(file, F_OK) != 0) {
+			snprintf(line, sizeof line, "dist: %s: ", target);
+			cr_assert(strstr(r.out, line) != NULL && strstr(r.out, "dist: INCOMPLETE, not built:") != NULL &&
+				  strstr(strstr(r.out, "dist: INCOMPLETE"), target) != NULL && r.exit_code != 0,
+				  "%s neither built nor reported as missing; exit %d, output:\n%s", target, r.exit_code, r.out);
+			continue;
+		}
+		built++;
+		if (run_version(file, target, &v)) {
+			snprintf(line, sizeof line, "reap.so %s %s\n", version(), target);
+			cr_assert_str_eq(v.out, line, "%s says it is something else", file);
+			run_result_free(&v);
+		}
+	}
+	cr_assert(built > 0 || r.exit_code != 0, "output:\n%s", r.out);
+	cr_assert((r.exit_code == 0) == (built == 4), "exit %d with %d targets built:\n%s", r.exit_code, built, r.out);
+	snprintf(sums, sizeof sums, "cd '%s' && sha256sum --strict -c SHA256SUMS >/dev/null && test $(wc -l <SHA256SUMS) = %d",
+		 dist, built);
+	cr_assert(built == 0 || system(sums) == 0, "dist/SHA256SUMS does not hold the %d files", built);
+
+	snprintf(file, sizeof file, "%s/Dockerfile", dist);
+	cr_assert((f = fopen(file, "r")) != NULL, "no dist/Dockerfile");
+	dockerfile = calloc(1, 65536);
+	len = fread(dockerfile, 1, 65535, f);
+	fclose(f);
+	dockerfile[len] = '\0';
+	cr_assert(strstr(dockerfile, "@VERSION@") == NULL);
+	cr_assert(strstr(dockerfile, "\nFROM glibc-${TARGETARCH} AS glibc\n") != NULL);
+	cr_assert(strstr(dockerfile, "\nFROM musl-${TARGETARCH} AS musl\n") != NULL);
+	for (int i = 0; i < 4; i++) {
+		snprintf(line, sizeof line, "\nCOPY --chmod=0755 reap-%s-%s.so /lib/reap.so\n", version(), dist_targets[i]);
+		cr_assert(strstr(dockerfile, line) != NULL, "the Dockerfile lacks %s", line + 1);
+	}
+	free(dockerfile);
+	run_result_free(&r);
 	remove_dir(dir);
 }
