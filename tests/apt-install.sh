@@ -35,7 +35,9 @@ lock_file=${APT_INSTALL_LOCK:-/run/lock/reap-apt-install.lock}
 if [ ! -d "$(dirname "$lock_file")" ]; then
 	lock_file=/tmp/reap-apt-install.lock
 fi
-exec 9>>"$lock_file"
+# flock needs no write access: a lock file another user created serves too.
+[ -e "$lock_file" ] || : >>"$lock_file"
+exec 9<"$lock_file"
 if ! flock -n 9; then
 	say "another run is installing; waiting for it (at most ${wait_total}s)"
 	flock -w "$wait_total" 9 || { say "gave up after ${wait_total}s: $lock_file stayed locked"; exit 1; }
