@@ -6,13 +6,14 @@
 # apt-get waits for dpkg's own locks when told to (-o DPkg::Lock::Timeout), but not for the lock of
 # the package lists (/var/lib/apt/lists/lock, held by any `apt-get update`) nor for that of the
 # download cache (/var/cache/apt/archives/lock, held by a download-only run such as the automatic
-# updates' first step): there it fails at once. Those failures are retried here until the deadline;
-# any other failure is final. Two runs of this script take turns (flock), so that the second finds
-# the packages installed by the first and does nothing.
+# updates' first step): there it fails at once. Those failures are retried here until the deadline,
+# other failures are not. Two runs of this script take turns (flock), so that the second finds the
+# packages installed by the first and does nothing.
 #   APT_WAIT=S          seconds to wait for locks in all, from the start (default 900)
 #   APT_INSTALL_LOCK=F  the file the runs take turns on (default /run/lock/reap-apt-install.lock)
-# The package lists are refreshed (apt-get update) only when the install fails without them, so a
-# machine whose lists are fresh installs without network round trips. Needs root or sudo.
+# The package lists are refreshed (apt-get update) only when an install fails, and the install is
+# then tried once more: a machine whose lists are fresh installs without refreshing them. Needs root
+# or sudo.
 set -eu
 
 wait_total=${APT_WAIT:-900}
