@@ -1,23 +1,45 @@
-# reap: build/reap.so, its tests, the demo and the benchmarks.
-# `make` builds the library; `make test` runs the whole suite; `make demo` and `make bench` are
-# defined in demo/demo.mk and tests/bench/bench.mk.
+# reap: build/reap.so, its tests, the demo, the benchmarks and the release files.
+# `make` builds the library for the compiler it is given (CC); `make test` runs the whole suite;
+# `make dist` builds the four release targets into dist/; `make install` installs the library and
+# its manual page. `make demo` and `make bench` are defined in demo/demo.mk and tests/bench/bench.mk.
+
+# The release's version, here and nowhere else: the library says it (reap.so --version) and the
+# files of `make dist` carry it in their names.
+VERSION  := 0.1.0
 
 CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-BUILD    := build
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS   ?= -O2 -g
-ARCH     := $(shell $(CC) -dumpmachine | cut -d- -f1)
+
+# The target, ARCH-linux-LIBC: asked of the compiler through shim/target.h (__x86_64__, __aarch64__,
+# __GLIBC__), not of its name or of -dumpmachine, which says x86_64-linux-gnu for musl-gcc. The
+# target of plain `cc` builds into build/, every other one into build/ARCH-linux-LIBC/, so that
+# builds for two targets never share an object.
+target_of = $(shell echo 'reap_target REAP_ARCH REAP_LIBC' | $(1) -E -P -include shim/target.h -x c - 2>/dev/null | sed -n 's/^reap_target //p')
+TARGET_WORDS := $(call target_of,$(CC) $(CPPFLAGS) $(CFLAGS))
+ARCH     := $(word 1,$(TARGET_WORDS))
+LIBC     := $(word 2,$(TARGET_WORDS))
+TARGET   := $(if $(LIBC),$(ARCH)-linux-$(LIBC),unknown)
+NATIVE_WORDS := $(if $(filter cc,$(CC)),$(TARGET_WORDS),$(call target_of,cc))
+BUILD    := $(if $(filter $(word 1,$(NATIVE_WORDS))-linux-$(word 2,$(NATIVE_WORDS)),$(TARGET)),build,build/$(TARGET))
+# Expanded first in every recipe that compiles: a compiler the target cannot be told of stops there.
+need_target = $(if $(LIBC),,$(error CC=$(CC) is not a working C compiler for x86_64 or aarch64 with glibc or musl (see shim/target.h)))
+# `make dist` names the target it means; a compiler that builds for another one is refused.
+$(if $(EXPECT_TARGET),$(if $(filter $(EXPECT_TARGET),$(TARGET)),,$(error CC=$(CC) builds for $(TARGET), not for $(EXPECT_TARGET))))
 
 SHIM_SRC := $(wildcard shim/*.c)
 SHIM_ASM := $(wildcard shim/*-$(ARCH).S)
 SHIM_HDR := $(wildcard shim/*.h)
-SHIM_MAP := $(wildcard shim/versions-$(ARCH).map)
+# glibc's symbol versions concern glibc builds only; the assembly is per machine.
+SHIM_MAP := $(if $(filter gnu,$(LIBC)),$(wildcard shim/versions-$(ARCH).map))
 SHIM_OBJ := $(SHIM_SRC:shim/%.c=$(BUILD)/shim/%.o) $(SHIM_ASM:shim/%.S=$(BUILD)/shim/%.o)
-SHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARNINGS) $(CFLAGS) $(SHIM_EXTRA_CFLAGS)
-SHIM_LDFLAGS := -shared -Wl,-z,now -Wl,-z,defs $(SHIM_MAP:%=-Wl,--version-script=%)
+SHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARNINGS) $(CFLAGS) $(SHIM_EXTRA_CFLAGS) \
+	-DREAP_VERSION='"$(VERSION)"'
+# -e: run as a program, the library describes itself (shim/describe.c).
+SHIM_LDFLAGS := -shared -Wl,-z,now -Wl,-z,defs -Wl,-e,reap_describe $(SHIM_MAP:%=-Wl,--version-script=%)
 
 # The sanitizer tier's build of the library (tests/test_tiers.c).
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -31,33 +53,35 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_LIB := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: all install test test-deps check-root clean
+.PHONY: all install test test-run test-deps check-root clean dist
 all: $(BUILD)/reap.so
 
 $(BUILD)/shim/%.o: shim/%.c $(SHIM_HDR) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+	$(need_target)$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/shim/%.o: shim/%.S Makefile
 	@mkdir -p $(@D)
-	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+	$(need_target)$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/reap.so: $(SHIM_OBJ) $(SHIM_MAP)
 	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJ) -o $@ -ldl
 
 $(BUILD)/sanitize/%.o: shim/%.c $(SHIM_HDR) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(SHIM_CFLAGS) -O1 $(SANITIZE_FLAGS) -c $< -o $@
+	$(need_target)$(CC) $(SHIM_CFLAGS) -O1 $(SANITIZE_FLAGS) -c $< -o $@
 
 $(BUILD)/sanitize/%.o: shim/%.S Makefile
 	@mkdir -p $(@D)
-	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+	$(need_target)$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/sanitize/reap.so: $(SANITIZE_OBJ) $(SHIM_MAP)
 	$(CC) $(SHIM_CFLAGS) $(SANITIZE_FLAGS) $(SHIM_LDFLAGS:-Wl,-z,defs=) $(SANITIZE_OBJ) -o $@ -ldl
 
+# The library keeps its execute bit: run as a program it describes itself.
 install: $(BUILD)/reap.so
 	install -D -m 0755 $(BUILD)/reap.so $(DESTDIR)$(PREFIX)/lib/reap.so
+	install -D -m 0644 docs/reap.so.8 $(DESTDIR)$(PREFIX)/share/man/man8/reap.so.8
 
 $(BUILD)/scenarios/%: tests/scenarios/%.c $(SCENARIO_LIB) $(wildcard tests/scenarios/lib/*.h)
 	@mkdir -p $(@D)
@@ -72,12 +96,59 @@ test-deps:
 	@tests/install-deps.sh
 
 # The whole suite: every Criterion binary, each scenario run as PID 1 of a fresh PID namespace.
-# The benchmarks are only compiled here (with the warning flags), never timed.
-test: test-deps all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(TESTS) bench-build
+# The benchmarks are only compiled here (with the warning flags), never timed. The suite is made
+# by a second make, which asks the compiler that test-deps may just have installed for its target.
+test: test-deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(TESTS) bench-build
 	@tests/run-tests.sh $(TESTS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build $(DIST)
+
+# `make dist`: the four release targets, each built by its own make in build/TARGET/ (its output in
+# build/TARGET/build.log), copied to dist/reap-VERSION-TARGET.so, with dist/SHA256SUMS and
+# dist/Dockerfile (from docs/dist.Dockerfile: one stage per C library, /lib/reap.so for the
+# platform being built). A target whose compiler is missing or whose build fails is reported and
+# skipped; the others are still built, and make fails at the end naming what is missing.
+# The compilers are Debian's names; set CC.TARGET=... to use others.
+DIST := dist
+DIST_TARGETS := x86_64-linux-gnu x86_64-linux-musl aarch64-linux-gnu aarch64-linux-musl
+CC.x86_64-linux-gnu ?= x86_64-linux-gnu-gcc
+CC.x86_64-linux-musl ?= x86_64-linux-musl-gcc
+CC.aarch64-linux-gnu ?= aarch64-linux-gnu-gcc
+CC.aarch64-linux-musl ?= aarch64-linux-musl-gcc
+PACKAGE.x86_64-linux-gnu := gcc (on an x86-64 machine) or gcc-x86-64-linux-gnu
+PACKAGE.x86_64-linux-musl := musl-tools (on an x86-64 machine)
+PACKAGE.aarch64-linux-gnu := gcc-aarch64-linux-gnu and libc6-dev-arm64-cross
+PACKAGE.aarch64-linux-musl := musl-dev:arm64, after dpkg --add-architecture arm64; see docs/deploy.md
+
+define dist_one
+	if ! command -v $(firstword $(CC.$(1))) >/dev/null 2>&1; then \
+		echo "dist: $(1): SKIPPED: no compiler $(CC.$(1)) (Debian: $(PACKAGE.$(1)))"; \
+		missing="$$missing $(1)"; \
+	elif mkdir -p build/$(1) && $(MAKE) -k --no-print-directory CC='$(CC.$(1))' BUILD=build/$(1) \
+			EXPECT_TARGET=$(1) build/$(1)/reap.so >build/$(1)/build.log 2>&1; then \
+		cp build/$(1)/reap.so $(DIST)/reap-$(VERSION)-$(1).so; \
+		echo "dist: $(1): $(DIST)/reap-$(VERSION)-$(1).so"; \
+	else \
+		echo "dist: $(1): FAILED to build with $(CC.$(1)); its errors (the whole log: build/$(1)/build.log):"; \
+		grep -m 12 -E ': (fatal )?error:|: \*\*\* [^[]' build/$(1)/build.log | sed 's/^/    /'; \
+		missing="$$missing $(1)"; \
+	fi;
+endef
+
+dist:
+	@rm -rf $(DIST) && mkdir -p $(DIST)
+	@missing=; \
+	$(foreach t,$(DIST_TARGETS),$(call dist_one,$(t))) \
+	sed 's/@VERSION@/$(VERSION)/g' docs/dist.Dockerfile >$(DIST)/Dockerfile; \
+	if ls $(DIST)/*.so >/dev/null 2>&1; then \
+		(cd $(DIST) && sha256sum -- *.so >SHA256SUMS) && echo "dist: $(DIST)/SHA256SUMS"; \
+	fi; \
+	echo "dist: $(DIST)/Dockerfile"; \
+	if [ -n "$$missing" ]; then echo "dist: INCOMPLETE, not built:$$missing" >&2; exit 1; fi
 
 -include demo/demo.mk
 -include tests/bench/bench.mk

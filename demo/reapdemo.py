@@ -98,24 +98,18 @@ def installed(pkg):
 
 
 def apt_install(pkgs):
-    """Install the missing Debian packages; bounded by apt's own lock timeout."""
+    """Install the missing Debian packages through tests/apt-install.sh, which waits (bounded) for
+    the package manager while another install or an automatic update holds it."""
     missing = [p for p in pkgs if not installed(p)]
     if not missing:
         return True
     say("installing from Debian's packages: " + " ".join(missing))
-    env = clean_env({"DEBIAN_FRONTEND": "noninteractive"})
-    cmd = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q",
-           "--no-install-recommends"] + missing
+    cmd = [os.path.join(ROOT, "tests", "apt-install.sh")] + missing
     try:
-        for attempt in (1, 2):
-            if subprocess.run(cmd, env=env, timeout=1800).returncode == 0:
-                return True
-            if attempt == 1:
-                say("apt-get install failed; refreshing the package lists once (apt-get update)")
-                subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-q"],
-                               env=env, timeout=900)
+        if subprocess.run(cmd, env=clean_env(), timeout=3600).returncode == 0:
+            return True
     except subprocess.TimeoutExpired as e:
-        say("error: %s did not finish in %.0f s" % (" ".join(e.cmd[:3]), e.timeout))
+        say("error: %s did not finish in %.0f s" % (cmd[0], e.timeout))
     say("error: could not install: " + " ".join(missing))
     return False
 

@@ -13,9 +13,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -x /usr/bin/python3 ]; then
 	echo "installing python3 from Debian's packages"
-	apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
-	apt_get install -y -q --no-install-recommends python3 ||
-		{ apt_get update -q && apt_get install -y -q --no-install-recommends python3; }
+	"$here/../tests/apt-install.sh" python3
 fi
 # Debian's python3 explicitly: a pyenv or venv python3 earlier on PATH lacks Debian's servers.
 exec /usr/bin/python3 "$here/reapdemo.py" "$@"

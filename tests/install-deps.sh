@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install from Debian's packages what the tests need, and only what is missing.
 # Idempotent; non-interactive; runs as root (or through sudo) on a fresh Debian 12 machine.
-# Add a package by adding it to the list below.
+# Add a package by adding it to the list below. tests/apt-install.sh installs them, waiting for the
+# package manager while another install or an automatic update holds it.
 set -eu
 
 PACKAGES="
@@ -14,33 +15,9 @@ python3
 valgrind
 "
 
-missing=""
-for pkg in $PACKAGES; do
-	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-		missing="$missing $pkg"
-	fi
-done
-if [ -z "$missing" ]; then
-	exit 0
-fi
+# The toolchains of the other targets (musl, arm64; see the Makefile) and qemu for running the arm64
+# builds.
+PACKAGES="$PACKAGES musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
 
-echo "install-deps: installing:$missing"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-APT="$SUDO apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"
-
-# Other installs may hold apt's locks for a while: retry the update a bounded number of times.
-tries=0
-until $APT update </dev/null; do
-	tries=$((tries + 1))
-	if [ "$tries" -ge 10 ]; then
-		echo "install-deps: apt-get update failed $tries times" >&2
-		exit 1
-	fi
-	sleep 15
-done
 # shellcheck disable=SC2086 # the list is meant to split
-$APT install -y --no-install-recommends $missing </dev/null
+exec "$(dirname "$0")/apt-install.sh" $PACKAGES
