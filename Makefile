@@ -66,7 +66,7 @@ $(BUILD)/scenarios/%: tests/scenarios/%.c $(SCENARIO_LIB) $(wildcard tests/scena
 # split_early links a library whose constructor runs before the shim's (tests/scenarios/so/early.c).
 $(BUILD)/scenarios/libscn_early.so: tests/scenarios/so/early.c
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -fPIC -shared $< -o $@
+	$(CC) $(TEST_CFLAGS) -fPIC -shared $< -o $@ -lpthread
 
 $(BUILD)/scenarios/split_early: tests/scenarios/split_early.c $(BUILD)/scenarios/libscn_early.so
 	$(CC) $(TEST_CFLAGS) $< -L$(BUILD)/scenarios -lscn_early -Wl,-rpath,'$$ORIGIN' -o $@

@@ -59,6 +59,24 @@ const char *split_go_symbol(void)
 	return NULL;
 }
 
+/* Threads of this process, from /proc/self/status; 1 when it cannot be read. */
+static long thread_count(void)
+{
+	char buf[2048];
+	ssize_t n;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	const char *line;
+
+	if (fd < 0) {
+		return 1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	line = strstr(buf, "\nThreads:");
+	return line != NULL ? strtol(line + strlen("\nThreads:"), NULL, 10) : 1;
+}
+
 /* ---- the program's side ----------------------------------------------------------------------- */
 
 /* Its own process group, which takes over the terminal when the init's group had it (as tini does):
@@ -245,6 +263,12 @@ bool split_start(pid_t self, char **argv)
 	bool foreground = tcgetpgrp(STDIN_FILENO) == getpgrp();
 	int ready[2] = { -1, -1 };
 
+	/* A fork takes only this thread along: one that a library's constructor started would be lost. */
+	if (thread_count() > 1) {
+		log_verbose2("a thread runs before main (started by a library's constructor): ",
+			     "no split mode, which would leave it behind");
+		return false;
+	}
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigfillset(&all);

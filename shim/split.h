@@ -13,8 +13,9 @@ const char *split_go_symbol(void);
 
 /* In the constructor of the process the shim would act in (self): forks. The child returns true
  * and runs the program with the shim inert; the parent becomes the init of the program and never
- * returns. false if the fork failed, with nothing changed. argv is the program's (NULL when libc
- * does not hand it to constructors): the init reuses its memory for its name in ps. */
+ * returns. false, with nothing changed, when the fork failed or a thread already runs (the fork
+ * would leave it behind). argv is the program's (NULL when libc does not hand it to constructors):
+ * the init reuses its memory for its name in ps. */
 bool split_start(pid_t self, char **argv);
 
 #endif

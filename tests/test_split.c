@@ -146,6 +146,22 @@ Test(split, init_runs_no_program_code)
 	run_result_free(&r);
 }
 
+/* A thread that a library's constructor started before the shim's would not survive the fork: the
+ * shim does not split then (REAP_VERBOSE=1 says why), and acts in-process instead. */
+Test(split, not_with_a_thread_before_main)
+{
+	const char *argv[] = { scenario("split_early"), NULL };
+	const char *env[] = { "REAP_MODE=split", "REAP_VERBOSE=1", "SCN_EARLY_THREAD=1", NULL };
+	struct run_opts o = { .pid1 = true, .preload = true, .env = env, .timeout_s = 20 };
+	struct run_result r;
+
+	run(argv, &o, &r);
+	cr_expect(r.exit_code == 0, "exit %d; output:\n%s", r.exit_code, r.out);
+	assert_line(&r, "ATEXIT pid 1");
+	cr_expect(strstr(r.out, "reap: a thread runs before main") != NULL, "no line says why; output:\n%s", r.out);
+	run_result_free(&r);
+}
+
 /* ---- a terminal's Ctrl-C --------------------------------------------------------------------------- */
 
 /* The kernel sends the terminal's SIGINT to the foreground group; nobody may send it again. The
