@@ -151,12 +151,16 @@ static void start(char **argv)
 	config_report();
 	go = split_go_symbol();
 	if (mode == MODE_SPLIT || go != NULL) {
-		say_mode(self == 1 ? "split" : "split subreaper", go != NULL ? "Go runtime detected, by its symbol " : "REAP_MODE=",
-			 go != NULL ? go : "split");
 		/* The program no longer has the children of the image before it: they stay with the init. */
 		unsetenv(EXEC_OWN_VARIABLE);
-		if (split_start(self, argv) || go != NULL) {
-			return; /* the program, with the shim inert; or a Go program the fork failed for */
+		if (split_start(self, argv)) {
+			/* the program, with the shim inert, once its init is in place */
+			say_mode(self == 1 ? "split" : "split subreaper",
+				 go != NULL ? "Go runtime detected, by its symbol " : "REAP_MODE=", go != NULL ? go : "split");
+			return;
+		}
+		if (go != NULL) {
+			return; /* never in-process in a Go program; split_start said why not split */
 		}
 	}
 	act_in_process(self, mode);

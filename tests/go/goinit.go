@@ -89,9 +89,15 @@ func ends(n int) []end {
 	return list
 }
 
-// Zombies in the whole namespace (this program is its PID 1, or the child of an init).
+// Zombies among the children of this program and of its parent, where the orphans go: the
+// program as PID 1, or the init above it. (Not the whole of /proc: outside a PID namespace that
+// is the whole machine.)
 func zombies() int {
 	n := 0
+	parents := map[int]bool{os.Getpid(): true}
+	if os.Getppid() > 0 {
+		parents[os.Getppid()] = true
+	}
 	dirs, _ := os.ReadDir("/proc")
 	for _, d := range dirs {
 		if d.Name()[0] < '0' || d.Name()[0] > '9' {
@@ -102,7 +108,13 @@ func zombies() int {
 			continue
 		}
 		s := string(stat)
-		if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) && s[i+2] == 'Z' {
+		i := strings.LastIndexByte(s, ')')
+		var state byte
+		var ppid int
+		if i < 0 || i+2 >= len(s) {
+			continue
+		}
+		if _, err := fmt.Sscanf(s[i+2:], "%c %d", &state, &ppid); err == nil && state == 'Z' && parents[ppid] {
 			n++
 		}
 	}
