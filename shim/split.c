@@ -62,7 +62,7 @@ const char *split_go_symbol(void)
 /* Threads of this process, from /proc/self/status; 1 when it cannot be read. */
 static long thread_count(void)
 {
-	char buf[2048];
+	char buf[4096];
 	ssize_t n;
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	const char *line;
