@@ -87,6 +87,31 @@ $(BUILD)/scenarios/%: tests/scenarios/%.c $(SCENARIO_LIB) $(wildcard tests/scena
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Itests/scenarios/lib $< $(SCENARIO_LIB) -o $@ -lpthread -lutil
 
+# split_early links a library whose constructor runs before the shim's (tests/scenarios/so/early.c).
+$(BUILD)/scenarios/libscn_early.so: tests/scenarios/so/early.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -fPIC -shared $< -o $@ -lpthread
+
+$(BUILD)/scenarios/split_early: tests/scenarios/split_early.c $(BUILD)/scenarios/libscn_early.so
+	$(CC) $(TEST_CFLAGS) $< -L$(BUILD)/scenarios -lscn_early -Wl,-rpath,'$$ORIGIN' -o $@
+
+# The Go program of tests/test_go.c, built with Debian's golang-go when the tests are built: with
+# cgo (dynamically linked against glibc, as `go build` makes a program that uses net or os/user) and
+# without (CGO_ENABLED=0: static). Offline, with Go's caches under build/: nothing touches $(HOME).
+GO       ?= go
+GO_SRC   := $(wildcard tests/go/*.go) tests/go/go.mod
+GO_PROGRAMS := $(BUILD)/go/goinit $(BUILD)/go/goinit-static
+GO_ENV    = GOCACHE=$(abspath $(BUILD))/go/cache GOPATH=$(abspath $(BUILD))/go/path GOENV=off \
+            GOPROXY=off GOFLAGS= GO111MODULE=on GOTOOLCHAIN=local
+
+$(BUILD)/go/goinit: $(GO_SRC)
+	@mkdir -p $(@D)
+	cd tests/go && $(GO_ENV) CGO_ENABLED=1 $(GO) build -o $(abspath $@) .
+
+$(BUILD)/go/goinit-static: $(GO_SRC)
+	@mkdir -p $(@D)
+	cd tests/go && $(GO_ENV) CGO_ENABLED=0 $(GO) build -o $(abspath $@) .
+
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Itests $< $(TEST_LIB) -o $@ -lcriterion
@@ -101,7 +126,7 @@ test-deps:
 test: test-deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(TESTS) bench-build
+test-run: all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(GO_PROGRAMS) $(TESTS) bench-build
 	@tests/run-tests.sh $(TESTS)
 
 clean:

@@ -1,8 +1,11 @@
 /* config.c: owns the parsing of the REAP_* environment variables (see config.h). It runs once, in
- * the constructor, before any handler exists, so it may use getenv and strtol freely. */
+ * the constructor, before any handler exists, so it may use getenv freely.
+ *
+ * A value is accepted exactly as the README writes it: no sign, no space, no leading zero, nothing
+ * around it. A rejected value is echoed with C-style escapes and cut at a bound, so that the line
+ * stays one line and always ends with what is accepted and the default used. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +24,8 @@ struct reap_config config = {
 /* One line per bad variable, said only by the process the shim acts in (config_report): the
  * descendants of PID 1 inherit the same environment, and an inert process must see no difference. */
 #define MAX_COMPLAINTS 5
+/* How much of a bad value a complaint echoes: the rest of the longest complaint still fits. */
+#define ECHO_MAX 64
 static struct log_line complaints[MAX_COMPLAINTS];
 static int complaint_count;
 
@@ -35,7 +40,7 @@ static void complain(const char *name, const char *value, const char *expected, 
 	log_begin(line);
 	log_str(line, name);
 	log_str(line, "=\"");
-	log_str(line, value);
+	log_quoted(line, value, ECHO_MAX);
 	log_str(line, "\" is not valid (expected ");
 	log_str(line, expected);
 	log_str(line, "); using ");
@@ -50,38 +55,75 @@ void config_report(void)
 	complaint_count = 0;
 }
 
-/* A whole decimal number within [min, max], nothing else. */
-static bool parse_long(const char *s, long min, long max, long *out)
+/* A decimal number at *p, at most max: digits only, no leading zero ("0" itself excepted). On
+ * success *p is moved past it. */
+static bool take_decimal(const char **p, long max, long *out)
 {
-	char *end;
-	long v;
+	const char *s = *p;
+	long v = 0;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max || s[0] == '+' || s[0] == ' ') {
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9')) {
 		return false;
 	}
+	while (*s >= '0' && *s <= '9') {
+		v = v * 10 + (*s++ - '0');
+		if (v > max) {
+			return false;
+		}
+	}
+	*p = s;
 	*out = v;
 	return true;
+}
+
+/* A whole value that is one decimal number, at most max. */
+static bool parse_decimal(const char *s, long max, long *out)
+{
+	return take_decimal(&s, max, out) && *s == '\0';
+}
+
+static const char *const mode_names[] = {
+	[MODE_AUTO] = "auto",
+	[MODE_OFF] = "off",
+	[MODE_SUBREAPER] = "subreaper",
+	[MODE_SPLIT] = "split",
+};
+
+const char *config_mode_name(enum reap_mode mode)
+{
+	return mode_names[mode];
+}
+
+/* "NAME", or for the modes that opt a process in, "NAME:PID" as init.c writes it back. */
+static bool parse_mode(const char *v)
+{
+	for (enum reap_mode m = MODE_AUTO; m <= MODE_SPLIT; m++) {
+		size_t len = strlen(mode_names[m]);
+		long pid;
+
+		if (strncmp(v, mode_names[m], len) != 0) {
+			continue;
+		}
+		if (v[len] == '\0') {
+			config.mode = m;
+			return true;
+		}
+		if ((m == MODE_SUBREAPER || m == MODE_SPLIT) && v[len] == ':' &&
+		    parse_decimal(v + len + 1, 1L << 30, &pid) && pid > 0) {
+			config.mode = m;
+			config.pinned_pid = (pid_t)pid;
+			return true;
+		}
+	}
+	return false;
 }
 
 static void load_mode(void)
 {
 	const char *v = getenv("REAP_MODE");
-	long pid;
 
-	if (v == NULL || strcmp(v, "auto") == 0) {
-		return;
-	}
-	if (strcmp(v, "off") == 0) {
-		config.mode = MODE_OFF;
-	} else if (strcmp(v, "subreaper") == 0) {
-		config.mode = MODE_SUBREAPER;
-	} else if (strncmp(v, "subreaper:", 10) == 0 && parse_long(v + 10, 1, 1L << 30, &pid)) {
-		config.mode = MODE_SUBREAPER;
-		config.subreaper_pid = (pid_t)pid;
-	} else {
-		complain("REAP_MODE", v, "auto, off or subreaper", "auto");
+	if (v != NULL && !parse_mode(v)) {
+		complain("REAP_MODE", v, "auto, off, subreaper or split", "auto");
 	}
 }
 
@@ -93,42 +135,35 @@ static void load_verbose(void)
 	if (v == NULL) {
 		return;
 	}
-	if (parse_long(v, 0, 2, &level)) {
+	if (parse_decimal(v, 2, &level)) {
 		config.verbose = (int)level;
 	} else {
 		complain("REAP_VERBOSE", v, "0, 1 or 2", "0");
 	}
 }
 
-/* Seconds with up to three decimals, e.g. "5", "0.25". */
+/* Seconds from 0 to 3600 with up to three decimals, e.g. "5", "0.25". */
 static bool parse_seconds(const char *s, long *ms)
 {
-	long whole = 0, frac = 0, scale = 100;
-	const char *p = s;
+	long whole, frac = 0, scale = 100;
 
-	if (*p < '0' || *p > '9') {
+	if (!take_decimal(&s, GRACE_MAX_MS / 1000, &whole)) {
 		return false;
 	}
-	while (*p >= '0' && *p <= '9') {
-		whole = whole * 10 + (*p++ - '0');
-		if (whole > GRACE_MAX_MS / 1000) {
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9') {
 			return false;
 		}
-	}
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9') {
-			return false;
-		}
-		while (*p >= '0' && *p <= '9') {
+		while (*s >= '0' && *s <= '9') {
 			if (scale == 0) {
 				return false;
 			}
-			frac += (*p++ - '0') * scale;
+			frac += (*s++ - '0') * scale;
 			scale /= 10;
 		}
 	}
-	if (*p != '\0' || whole * 1000 + frac > GRACE_MAX_MS) {
+	if (*s != '\0' || whole * 1000 + frac > GRACE_MAX_MS) {
 		return false;
 	}
 	*ms = whole * 1000 + frac;
@@ -144,6 +179,7 @@ static void load_grace(void)
 	}
 }
 
+/* Exit codes from 0 to 255 separated by single commas; empty means none. */
 static void load_exit_zero(void)
 {
 	const char *v = getenv("REAP_EXIT_ZERO");
@@ -154,14 +190,9 @@ static void load_exit_zero(void)
 		return;
 	}
 	for (;;) {
-		long code = 0;
-		int digits = 0;
+		long code;
 
-		while (*p >= '0' && *p <= '9' && digits < 4) {
-			code = code * 10 + (*p++ - '0');
-			digits++;
-		}
-		if (digits == 0 || code > 255 || (*p != ',' && *p != '\0')) {
+		if (!take_decimal(&p, 255, &code) || (*p != ',' && *p != '\0')) {
 			complain("REAP_EXIT_ZERO", v, "exit codes from 0 to 255 separated by commas, e.g. 143,130",
 				 "none");
 			return;

@@ -1,11 +1,14 @@
-/* init.c: owns the decision, once per process image, whether the shim acts (active.h), and the
- * start-up of everything else in that order: bind libc, read the configuration, record the
+/* init.c: owns the decision, once per process image, whether and how the shim acts (active.h), and
+ * the start-up of everything else in that order: bind libc, read the configuration, record the
  * children the image already has as its own, then put the signal handlers in place.
  *
- * Active: PID 1 (unless REAP_MODE=off), or any process with REAP_MODE=subreaper, which then
- * becomes a child subreaper. The opt-in is pinned to that process by rewriting the variable to
- * "subreaper:PID", so that it survives the process's own exec but does not reach its descendants,
- * which LD_PRELOAD does reach. */
+ * The shim acts in PID 1 (unless REAP_MODE=off), and in any process that REAP_MODE=subreaper or
+ * REAP_MODE=split opts in. It acts in split mode (split.c) when REAP_MODE=split asks for it, or when
+ * the program carries a Go runtime, which in-process reaping would harm; otherwise in-process.
+ *
+ * An opt-in is pinned to the process that acts on it by rewriting the variable to "MODE:PID", PID 1
+ * included: the process keeps it across its own exec, its descendants (which LD_PRELOAD reaches)
+ * do not act on it. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,6 +27,7 @@
 #include "sigchld.h"
 #include "signals.h"
 #include "spawn.h"
+#include "split.h"
 #include "terminate.h"
 
 struct active_page *active_page;
@@ -47,24 +51,44 @@ static void mark_active(pid_t self)
 	__atomic_store_n(&active_page, page, __ATOMIC_RELEASE);
 }
 
-static bool become_subreaper(pid_t self)
+/* The mode this process acts in: an opt-in pinned to another process is not its own. */
+static enum reap_mode own_mode(pid_t self)
+{
+	return config.pinned_pid != 0 && config.pinned_pid != self ? MODE_AUTO : config.mode;
+}
+
+/* REAP_MODE=MODE becomes MODE:PID, so that the descendants, which inherit it, do not act on it. */
+static void pin_opt_in(enum reap_mode mode, pid_t self)
 {
 	struct log_line value;
 
-	if (config.mode != MODE_SUBREAPER || (config.subreaper_pid != 0 && config.subreaper_pid != self)) {
-		return false;
+	if (mode != MODE_SUBREAPER && mode != MODE_SPLIT) {
+		return;
 	}
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-		log_verbose2("cannot become a child subreaper; staying inert", "");
-		return false;
-	}
-	log_begin(&value);
+	log_begin(&value); /* only its buffer */
 	value.len = 0;
-	log_str(&value, "subreaper:");
+	log_str(&value, config_mode_name(mode));
+	log_str(&value, ":");
 	log_int(&value, self);
 	value.text[value.len] = '\0';
 	setenv("REAP_MODE", value.text, 1);
-	return true;
+}
+
+/* REAP_VERBOSE=2: which mode, and why. */
+static void say_mode(const char *mode, const char *why, const char *detail)
+{
+	struct log_line line;
+
+	if (config.verbose < 2) {
+		return;
+	}
+	log_begin(&line);
+	log_str(&line, "mode ");
+	log_str(&line, mode);
+	log_str(&line, ": ");
+	log_str(&line, why);
+	log_str(&line, detail);
+	log_end(&line);
 }
 
 /* One system call instead of a read of /proc when there are none, as for a container's first
@@ -83,19 +107,18 @@ static void adopt(pid_t pid, void *ctx)
 	registry_adopt(pid);
 }
 
-__attribute__((constructor)) static void reap_start(void)
+/* In-process: the shim stands in the program itself. */
+static void act_in_process(pid_t self, enum reap_mode mode)
 {
-	pid_t self = getpid();
 	bool listed;
 
-	real_bind_async_safe();
-	config_load();
-	/* Also in an inert process: its fork children must not inherit a lock held by a sibling. */
-	pthread_atfork(NULL, NULL, spawn_reset_in_child);
-	if (config.mode == MODE_OFF || (self != 1 && !become_subreaper(self))) {
+	if (self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+		log_verbose2("cannot become a child subreaper; staying inert", "");
 		unsetenv(EXEC_OWN_VARIABLE);
 		return;
 	}
+	say_mode(self == 1 ? "in-process" : "in-process subreaper", mode == MODE_AUTO ? "PID 1" : "REAP_MODE=",
+		 mode == MODE_AUTO ? "" : config_mode_name(mode));
 	/* Children inherited across exec stay the program's (a re-exec'ing master keeps its workers):
 	 * those the previous image listed, or all of them when it did not run the shim. */
 	listed = exec_adopt_listed();
@@ -103,9 +126,56 @@ __attribute__((constructor)) static void reap_start(void)
 		children_foreach(adopt, NULL);
 	}
 	mark_active(self);
-	config_report();
 	sigchld_init();
 	terminate_init();
 	signals_adopt_handlers();
-	log_debug2("active in this process", "");
 }
+
+/* argv is the program's argument list, NULL where libc does not hand it to constructors. */
+static void start(char **argv)
+{
+	pid_t self = getpid();
+	enum reap_mode mode;
+	const char *go;
+
+	real_bind_async_safe();
+	config_load();
+	/* Also in an inert process: its fork children must not inherit a lock held by a sibling. */
+	pthread_atfork(NULL, NULL, spawn_reset_in_child);
+	mode = own_mode(self);
+	if (mode == MODE_OFF || (self != 1 && mode == MODE_AUTO)) {
+		unsetenv(EXEC_OWN_VARIABLE);
+		return;
+	}
+	pin_opt_in(mode, self);
+	config_report();
+	go = split_go_symbol();
+	if (mode == MODE_SPLIT || go != NULL) {
+		/* The program no longer has the children of the image before it: they stay with the init. */
+		unsetenv(EXEC_OWN_VARIABLE);
+		if (split_start(self, argv)) {
+			/* the program, with the shim inert, once its init is in place */
+			say_mode(self == 1 ? "split" : "split subreaper",
+				 go != NULL ? "Go runtime detected, by its symbol " : "REAP_MODE=", go != NULL ? go : "split");
+			return;
+		}
+		if (go != NULL) {
+			return; /* never in-process in a Go program; split_start said why not split */
+		}
+	}
+	act_in_process(self, mode);
+}
+
+/* glibc hands every constructor the program's arguments; the split-mode init reuses their memory. */
+#ifdef __GLIBC__
+__attribute__((constructor)) static void reap_start(int argc, char **argv)
+{
+	(void)argc;
+	start(argv);
+}
+#else
+__attribute__((constructor)) static void reap_start(void)
+{
+	start(NULL);
+}
+#endif

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -35,6 +36,46 @@ void log_int(struct log_line *line, long value)
 	}
 	while (n > 0 && line->len < sizeof(line->text) - 1) {
 		line->text[line->len++] = digits[--n];
+	}
+}
+
+/* The escaped form of byte c, NUL-terminated, in out[5]. */
+static void escape(unsigned char c, char out[5])
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : c == '"' ? "\\\"" :
+			    c == '\\' ? "\\\\" : NULL;
+
+	if (named != NULL) {
+		out[0] = named[0];
+		out[1] = named[1];
+		out[2] = '\0';
+	} else if (c < 0x20 || c > 0x7e) {
+		out[0] = '\\';
+		out[1] = 'x';
+		out[2] = hex[c >> 4];
+		out[3] = hex[c & 0xf];
+		out[4] = '\0';
+	} else {
+		out[0] = (char)c;
+		out[1] = '\0';
+	}
+}
+
+void log_quoted(struct log_line *line, const char *s, size_t max)
+{
+	size_t used = 0;
+
+	for (; *s != '\0'; s++) {
+		char one[5];
+
+		escape((unsigned char)*s, one);
+		if (used + strlen(one) > max) {
+			log_str(line, "...");
+			return;
+		}
+		log_str(line, one);
+		used += strlen(one);
 	}
 }
 

@@ -14,6 +14,10 @@ struct log_line {
 void log_begin(struct log_line *line);
 void log_str(struct log_line *line, const char *s);
 void log_int(struct log_line *line, long value);
+/* s with C-style escapes (\n, \t, \", \\, \xHH for any other byte outside printable ASCII), so
+ * that a value from outside can neither end the line nor forge another; cut with "..." once the
+ * escaped text would pass max characters. */
+void log_quoted(struct log_line *line, const char *s, size_t max);
 void log_end(struct log_line *line);
 
 /* Shorthands for a line made of two strings, at verbosity 1 or 2. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -79,14 +80,24 @@ static const char *root_path(const char *rel)
 	return buf;
 }
 
+const char *built(const char *rel)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof path, "build/%s", rel) >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		die(rel);
+	}
+	return root_path(path);
+}
+
 const char *scenario(const char *name)
 {
 	char rel[PATH_MAX];
-	if (snprintf(rel, sizeof rel, "build/scenarios/%s", name) >= (int)sizeof rel) {
+	if (snprintf(rel, sizeof rel, "scenarios/%s", name) >= (int)sizeof rel) {
 		errno = ENAMETOOLONG;
 		die(name);
 	}
-	return root_path(rel);
+	return built(rel);
 }
 
 const char *shim_path(void)
@@ -135,10 +146,27 @@ static size_t program_env(const struct run_opts *opts, const char **out, size_t 
 	return k;
 }
 
-/* Runs in the forked child: never returns. */
-static void exec_run(const char *const argv[], const struct run_opts *opts, int out_fd)
+/* A session of its own whose controlling terminal is the slave of the pseudo-terminal `slave`
+ * names, on stdin. */
+static bool take_terminal(const char *slave)
 {
-	setpgid(0, 0);
+	if (setsid() < 0) {
+		return false;
+	}
+	int fd = open(slave, O_RDWR);
+	return fd >= 0 && ioctl(fd, TIOCSCTTY, 0) == 0 && dup2(fd, STDIN_FILENO) == STDIN_FILENO;
+}
+
+/* Runs in the forked child: never returns. */
+static void exec_run(const char *const argv[], const struct run_opts *opts, int out_fd, const char *slave)
+{
+	if (slave != NULL) {
+		if (!take_terminal(slave)) {
+			_exit(126);
+		}
+	} else {
+		setpgid(0, 0);
+	}
 	/* Whatever the test worker did to its signals is not the program's business. */
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (sig != SIGKILL && sig != SIGSTOP) {
@@ -150,7 +178,7 @@ static void exec_run(const char *const argv[], const struct run_opts *opts, int 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	int null = open("/dev/null", O_RDONLY);
-	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+	if (null < 0 || (slave == NULL && dup2(null, STDIN_FILENO) < 0) || dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(out_fd, STDERR_FILENO) < 0) {
 		_exit(126);
 	}
@@ -243,15 +271,26 @@ void proc_start(struct proc *p, const char *const argv[], const struct run_opts 
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		die("pipe2");
 	}
+	const char *slave = NULL;
+	p->tty_fd = -1;
+	if (opts->tty) {
+		p->tty_fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (p->tty_fd < 0 || grantpt(p->tty_fd) != 0 || unlockpt(p->tty_fd) != 0 ||
+		    (slave = ptsname(p->tty_fd)) == NULL) {
+			die("a pseudo-terminal");
+		}
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		die("fork");
 	}
 	if (pid == 0) {
-		exec_run(argv, opts, fds[1]);
+		exec_run(argv, opts, fds[1], slave);
 	}
-	setpgid(pid, pid); /* also done by the child; whichever runs first wins the race */
+	if (!opts->tty) {
+		setpgid(pid, pid); /* also done by the child; whichever runs first wins the race */
+	} /* else the child's setsid makes the group, and would fail in a group made here first */
 	close(fds[1]);
 	p->pid = pid;
 	p->out_fd = fds[0];
@@ -384,6 +423,10 @@ void proc_finish(struct proc *p, struct run_result *r)
 		r->exit_code = 128 + WTERMSIG(status);
 	} else {
 		r->exit_code = -1;
+	}
+	if (p->tty_fd >= 0) {
+		close(p->tty_fd);
+		p->tty_fd = -1;
 	}
 	r->out = p->out;
 	p->out = NULL;

@@ -13,12 +13,16 @@ struct run_opts {
 	bool preload;             /* LD_PRELOAD=<abs path of build/reap.so> in the program's environment */
 	const char *const *env;   /* extra "NAME=value" entries, NULL-terminated; may be NULL */
 	double timeout_s;         /* SIGKILL the whole run after this long (0 means 30 s) */
+	bool tty;                 /* stdin is a new pseudo-terminal, the controlling terminal of the run's own
+	                             session (p->tty_fd is its master); stdout and stderr stay the pipe */
 };
 
 struct proc {
 	pid_t pid;                /* the process the harness forked (unshare, or the program itself) */
 	pid_t init_pid;           /* host pid of the program: PID 1 of the namespace, or == pid */
 	int out_fd;               /* read end of the program's stdout+stderr */
+	int tty_fd;               /* master of the run's terminal (opts.tty), else -1: writing "\003"
+	                             there is a Ctrl-C, the kernel's SIGINT to the foreground group */
 	char *out;                /* everything read so far, NUL-terminated */
 	size_t out_len;
 	double deadline;          /* monotonic seconds */
@@ -33,8 +37,9 @@ struct run_result {
 	char *out;                /* stdout+stderr, NUL-terminated; owned by the result */
 };
 
-/* Absolute path of build/scenarios/NAME and of build/reap.so. */
+/* Absolute path of build/scenarios/NAME, of build/REL and of build/reap.so. */
 const char *scenario(const char *name);
+const char *built(const char *rel);
 const char *shim_path(void);
 
 /* Start argv under opts; the program's stdout and stderr both go to p->out_fd. */

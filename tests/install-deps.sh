@@ -13,6 +13,7 @@ procps
 coreutils
 python3
 valgrind
+golang-go
 "
 
 # The toolchains of the other targets (musl, arm64; see the Makefile) and qemu for running the arm64

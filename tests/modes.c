@@ -29,6 +29,10 @@ static const char *mode_name(enum mode m)
 		return "not PID 1, with the shim (inert)";
 	case SUBREAPER:
 		return "not PID 1, with REAP_MODE=subreaper";
+	case SPLIT1:
+		return "PID 1 with REAP_MODE=split";
+	case SPLIT:
+		return "not PID 1, with REAP_MODE=split";
 	}
 	return "?";
 }
@@ -51,19 +55,21 @@ void scn_start(enum mode mode, const char *name, const char *const args[], bool 
 		full_env[k++] = "REAP_MODE=off";
 	} else if (mode == SUBREAPER) {
 		full_env[k++] = "REAP_MODE=subreaper";
+	} else if (mode == SPLIT1 || mode == SPLIT) {
+		full_env[k++] = "REAP_MODE=split";
 	}
 	for (size_t i = 0; env != NULL && env[i] != NULL && k < 63; i++) {
 		full_env[k++] = env[i];
 	}
 	full_env[k] = NULL;
 
-	bool preload = mode == ACTIVE || mode == OFF1 || mode == INERT || mode == SUBREAPER;
+	bool preload = mode != PLAIN1 && mode != PLAIN;
 	if (preload) {
 		cr_assert(access(shim_path(), R_OK) == 0, "%s is missing: run make first", shim_path());
 	}
 	cr_assert(access(argv[0], X_OK) == 0, "%s is missing: run make first", argv[0]);
 	struct run_opts opts = {
-		.pid1 = mode == ACTIVE || mode == PLAIN1 || mode == OFF1,
+		.pid1 = mode == ACTIVE || mode == PLAIN1 || mode == OFF1 || mode == SPLIT1,
 		.preload = preload,
 		.env = full_env,
 		.timeout_s = stress() ? 300 : 60,
@@ -230,6 +236,12 @@ void expect_subreaper(const char *name, const char *const args[])
 {
 	compare_runs(name, args, (struct side){ .mode = SUBREAPER, .storm = true, .must_pass = true },
 	             (struct side){ .mode = PLAIN, .storm = false, .must_pass = false });
+}
+
+void expect_split(const char *name, const char *const args[])
+{
+	compare_runs(name, args, (struct side){ .mode = SPLIT1, .storm = true, .must_pass = true },
+	             (struct side){ .mode = PLAIN, .storm = false, .must_pass = true });
 }
 
 /* ---- outside views ----------------------------------------------------------------------------- */

@@ -17,6 +17,8 @@ enum mode {
 	PLAIN,     /* a plain child of the test, no shim */
 	INERT,     /* a plain child of the test, shim loaded (auto: inert, not PID 1) */
 	SUBREAPER, /* a plain child of the test, shim loaded, REAP_MODE=subreaper */
+	SPLIT1,    /* PID 1, shim loaded, REAP_MODE=split: the program runs as PID 2 under the shim's init */
+	SPLIT,     /* a plain child of the test, shim loaded, REAP_MODE=split: under a subreaper init */
 };
 
 /* Argument and environment lists: ARGS("any"), ENV("REAP_VERBOSE=1"), or NONE. */
@@ -46,6 +48,9 @@ void expect_inert(const char *name, const char *const args[]);
 void expect_off(const char *name, const char *const args[], const char *symptom);
 /* REAP_MODE=subreaper outside PID 1 under a storm: passes, with plain libc's transcript (no storm). */
 void expect_subreaper(const char *name, const char *const args[]);
+
+/* REAP_MODE=split as PID 1 under a storm: passes, with plain libc's transcript (no storm). */
+void expect_split(const char *name, const char *const args[]);
 
 /* Assertions on results. */
 void assert_passed(const char *what, const struct run_result *r);

@@ -8,7 +8,8 @@
 
 const char *cfg_name(enum cfg c)
 {
-	static const char *const names[] = { "shim", "no preload", "REAP_SIGNALS=off", "REAP_MODE=off" };
+	static const char *const names[] = { "shim", "no preload", "REAP_SIGNALS=off", "REAP_MODE=off",
+					     "REAP_MODE=split" };
 	return names[c];
 }
 
@@ -18,10 +19,19 @@ struct run_opts cfg_opts(enum cfg c, const char *const *extra_env, double timeou
 	static const char *const mode_off[] = { "REAP_MODE=off", NULL };
 	struct run_opts o = { .pid1 = true, .preload = c != NO_PRELOAD, .env = extra_env,
 			      .timeout_s = timeout_s };
+	static const char *split[16];
 	if (c == SIGNALS_OFF) {
 		o.env = signals_off;
 	} else if (c == MODE_OFF) {
 		o.env = mode_off;
+	} else if (c == SPLIT_MODE) {
+		size_t n = 0;
+		split[n++] = "REAP_MODE=split";
+		for (size_t i = 0; extra_env != NULL && extra_env[i] != NULL && n < 15; i++) {
+			split[n++] = extra_env[i];
+		}
+		split[n] = NULL;
+		o.env = split;
 	}
 	return o;
 }
@@ -31,6 +41,17 @@ void start_until(struct proc *p, const char *const argv[], const struct run_opts
 	proc_start(p, argv, o);
 	cr_assert_not_null(proc_wait_line(p, ready, 10), "%s never printed %s; output:\n%s", argv[0], ready,
 			   p->out);
+}
+
+void assert_split_init(const struct proc *p)
+{
+	char path[64], comm[32] = "";
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)p->init_pid);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "cannot read %s", path);
+	cr_assert_not_null(fgets(comm, sizeof comm, f));
+	fclose(f);
+	cr_assert_str_eq(comm, "reap-init\n", "PID 1 is not the split-mode init; output:\n%s", p->out);
 }
 
 bool survives(struct proc *p, int sig, int nth)

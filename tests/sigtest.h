@@ -18,17 +18,20 @@
 #define RUN_S 8.0
 
 /* The configurations a test runs under: the shim, and the negative controls where the kernel's rule
- * for a namespace's init holds (no preload, or the shim switched off). */
-enum cfg { SHIM, NO_PRELOAD, SIGNALS_OFF, MODE_OFF };
+ * for a namespace's init holds (no preload, or the shim switched off); and the shim in split mode
+ * (REAP_MODE=split: the program runs as PID 2 under the shim's init). */
+enum cfg { SHIM, NO_PRELOAD, SIGNALS_OFF, MODE_OFF, SPLIT_MODE };
 
 const char *cfg_name(enum cfg c);
 /* Run options for c: as PID 1, with extra_env (NULL for none; SIGNALS_OFF and MODE_OFF put their own
- * switch in its place) and the run's timeout. */
+ * switch in its place, SPLIT_MODE adds its own to it) and the run's timeout. */
 struct run_opts cfg_opts(enum cfg c, const char *const *extra_env, double timeout_s);
 
 /* Start argv under o and wait (10 s) for its line starting with `ready`; the test stops when it does
  * not come. */
 void start_until(struct proc *p, const char *const argv[], const struct run_opts *o, const char *ready);
+/* Under SPLIT_MODE: the run's PID 1 is the shim's init ("reap-init"), the program its child. */
+void assert_split_init(const struct proc *p);
 /* Send sig, then the nth probe; true when PID 1 answered it, i.e. is alive after sig was handled. */
 bool survives(struct proc *p, int sig, int nth);
 /* End a run that is expected to be still going (the kernel lets SIGKILL from outside through; unshare

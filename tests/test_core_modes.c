@@ -50,6 +50,17 @@ Test(modes, subreaper_opt_in)
 	run_result_free(&r);
 }
 
+/* REAP_MODE=subreaper set on PID 1 itself is pinned to PID 1 as well (issue 9, item 8): a program it
+ * executes neither becomes a subreaper nor reports the configuration again. */
+Test(modes, subreaper_at_pid1_not_inherited)
+{
+	struct run_result r;
+	scn_run(ACTIVE, "core_subreaper", NONE, true, ENV("REAP_MODE=subreaper", "REAP_GRACE=soon"), &r);
+	assert_line(&r, "probe subreaper=0");
+	cr_assert(count_lines(&r, "reap: REAP_GRACE=") == 1, "expected one complaint, from PID 1; output:\n%s", r.out);
+	run_result_free(&r);
+}
+
 Test(modes, subreaper_not_by_default)
 {
 	struct run_result r;
@@ -71,12 +82,29 @@ Test(modes, subreaper_without_shim)
 
 /* ---- settings ---------------------------------------------------------------------------------- */
 
-/* A bad value: exactly one `reap: ` line naming the variable, and the program runs on with the
- * default (for REAP_MODE: active as PID 1, so the scenario passes under the storm). */
+/* The default a variable falls back to, as its complaint names it. */
+static const char *fallback_of(const char *var)
+{
+	static const char *const defaults[][2] = { { "REAP_MODE", "auto" }, { "REAP_VERBOSE", "0" },
+		                                   { "REAP_GRACE", "5" },  { "REAP_EXIT_ZERO", "none" },
+		                                   { "REAP_SIGNALS", "on" } };
+	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+		if (strcmp(var, defaults[i][0]) == 0) {
+			return defaults[i][1];
+		}
+	}
+	cr_assert_fail("no default known for %s", var);
+	return NULL;
+}
+
+/* A bad value: exactly one `reap: ` line naming the variable, whole (it ends with what is accepted
+ * and the default, however long or strange the value), and the program runs on with the default (for
+ * REAP_MODE: active as PID 1, so the scenario passes under the storm). */
 static void bad_value(const char *assignment)
 {
-	char var[64];
+	char var[64], ending[64];
 	snprintf(var, sizeof var, "%.*s", (int)strcspn(assignment, "="), assignment);
+	snprintf(ending, sizeof ending, "); using %s", fallback_of(var));
 	struct run_result r, libc;
 	scn_run(ACTIVE, "core_idle", NONE, true, ENV(assignment), &r);
 	cr_assert(count_lines(&r, "reap: ") == 1, "%s: expected exactly one 'reap: ' line; output:\n%s", assignment,
@@ -86,7 +114,11 @@ static void bad_value(const char *assignment)
 	          r.out);
 	size_t len = strcspn(line, "\n");
 	char *msg = strndup(line, len);
-	cr_assert(strstr(msg, var) != NULL, "%s: the line '%s' does not name %s", assignment, msg, var);
+	cr_assert(strncmp(msg + 6, var, strlen(var)) == 0 && msg[6 + strlen(var)] == '=',
+	          "%s: the line '%s' does not name %s", assignment, msg, var);
+	cr_assert(len > strlen(ending) && strcmp(msg + len - strlen(ending), ending) == 0 &&
+	                  strstr(msg, "(expected ") != NULL,
+	          "%s: the line '%s' does not end with what is accepted and '%s'", assignment, msg, ending);
 	memmove(line, line + len + (line[len] == '\n'), strlen(line + len + (line[len] == '\n')) + 1);
 	scn_run(PLAIN1, "core_idle", NONE, false, NONE, &libc);
 	assert_same(assignment, &r, "plain libc", &libc);
@@ -102,6 +134,40 @@ Test(modes, bad_reap_grace) { bad_value("REAP_GRACE=soon"); }
 Test(modes, bad_reap_grace_range) { bad_value("REAP_GRACE=3601"); }
 Test(modes, bad_reap_exit_zero) { bad_value("REAP_EXIT_ZERO=143,256"); }
 Test(modes, bad_reap_signals) { bad_value("REAP_SIGNALS=maybe"); }
+
+/* Exactly what the README says, nothing around it (issue 9, item 20): no space or tab, no sign, no
+ * leading zero, no empty item. */
+Test(modes, bad_reap_verbose_tab) { bad_value("REAP_VERBOSE=\t2"); }
+Test(modes, bad_reap_verbose_space) { bad_value("REAP_VERBOSE=1 "); }
+Test(modes, bad_reap_verbose_plus) { bad_value("REAP_VERBOSE=+1"); }
+Test(modes, bad_reap_verbose_minus_zero) { bad_value("REAP_VERBOSE=-0"); }
+Test(modes, bad_reap_verbose_leading_zero) { bad_value("REAP_VERBOSE=01"); }
+Test(modes, bad_reap_grace_space) { bad_value("REAP_GRACE= 5"); }
+Test(modes, bad_reap_grace_newline) { bad_value("REAP_GRACE=5\n"); }
+Test(modes, bad_reap_grace_leading_zero) { bad_value("REAP_GRACE=05"); }
+Test(modes, bad_reap_grace_decimals) { bad_value("REAP_GRACE=0.0001"); }
+Test(modes, bad_reap_exit_zero_space) { bad_value("REAP_EXIT_ZERO=143, 130"); }
+Test(modes, bad_reap_exit_zero_trailing_comma) { bad_value("REAP_EXIT_ZERO=143,"); }
+Test(modes, bad_reap_exit_zero_plus) { bad_value("REAP_EXIT_ZERO=+143"); }
+Test(modes, bad_reap_mode_pid) { bad_value("REAP_MODE=subreaper:\t7"); }
+Test(modes, bad_reap_signals_case) { bad_value("REAP_SIGNALS=Off"); }
+
+/* An echoed value can neither forge a line nor push the rest of the message out. */
+Test(modes, bad_value_cannot_forge_a_line) { bad_value("REAP_MODE=off\nreap: REAP_MODE accepted"); }
+Test(modes, bad_value_escaped)
+{
+	struct run_result r;
+	scn_run(ACTIVE, "core_idle", NONE, false, ENV("REAP_SIGNALS=o\tf\"f\\\x01"), &r);
+	cr_assert(strstr(r.out, "reap: REAP_SIGNALS=\"o\\tf\\\"f\\\\\\x01\" is not valid") != NULL,
+	          "expected the value with C escapes; output:\n%s", r.out);
+	run_result_free(&r);
+}
+Test(modes, bad_value_long)
+{
+	char assignment[400];
+	snprintf(assignment, sizeof assignment, "REAP_GRACE=%0300d", 5);
+	bad_value(assignment);
+}
 
 /* silent by default: not a line from the shim, though it reaps a storm */
 Test(modes, silent_by_default)

@@ -540,3 +540,95 @@ ParameterizedTest(int *code, not_pid1, killed_as_plain_libc, .timeout = 30)
 	cr_expect_eq(status[SHIM], status[NO_PRELOAD], "signal %d: raw status %#x with the shim, %#x without",
 		     sig, status[SHIM], status[NO_PRELOAD]);
 }
+
+/* ---- 6. Split mode (REAP_MODE=split, issue 8): the init passes the signals sent to PID 1 on to the
+ * program, which runs as PID 2 and so obeys them as any process does; the init then exits with the
+ * program's status (128+N for a death by signal N). ---- */
+
+ParameterizedTestParameters(split_signals, exits_128_plus_n)
+{
+	return cr_make_param_array(int, term_sigs, sizeof term_sigs / sizeof term_sigs[0]);
+}
+
+ParameterizedTest(int *code, split_signals, exits_128_plus_n, .timeout = 20)
+{
+	int sig = decode_sig(*code);
+	const char *argv[] = { scenario("sig_idle"), NULL };
+	struct run_opts o = cfg_opts(SPLIT_MODE, NULL, 4);
+	struct proc p;
+	struct run_result r;
+
+	start_until(&p, argv, &o, "READY");
+	assert_split_init(&p);
+	proc_signal(&p, sig);
+	proc_finish(&p, &r);
+	cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 128 + sig,
+		  "signal %d: expected exit status %d, got raw status %#x (exit_code %d); output:\n%s", sig,
+		  128 + sig, r.status, r.exit_code, r.out);
+	run_result_free(&r);
+}
+
+/* The program's handlers get what PID 1 was sent, terminating or not, and its own exit code is the
+ * init's. */
+Test(split_signals, handlers_run_and_exit_code_is_the_programs, .timeout = 60)
+{
+	const int sigs[] = { SIGTERM, SIGHUP, SIGUSR1, SIGWINCH, SIGCONT, SIGURG };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		char sig[8], want[32];
+		snprintf(sig, sizeof sig, "%d", sigs[i]);
+		const char *argv[] = { scenario("sig_wishes"), "handler", sig, NULL };
+		struct run_opts o = cfg_opts(SPLIT_MODE, NULL, RUN_S);
+		struct proc p;
+		struct run_result r;
+		start_until(&p, argv, &o, "READY");
+		assert_split_init(&p);
+	assert_split_init(&p);
+		proc_signal(&p, sigs[i]);
+		proc_finish(&p, &r);
+		snprintf(want, sizeof want, "HANDLED %d", sigs[i]);
+		cr_expect(has_line(r.out, want) && has_line(r.out, "CONTINUED"),
+			  "signal %d: the handler did not run or the program did not continue:\n%s", sigs[i], r.out);
+		cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 7,
+			  "signal %d: expected the program's own exit 7, got raw status %#x", sigs[i], r.status);
+		run_result_free(&r);
+	}
+}
+
+/* Faults and stops sent to PID 1 from outside are not passed on (tini does the same for the faults
+ * and SIGTTIN/SIGTTOU; an in-process PID 1 has them dropped by the kernel): the program lives on. */
+Test(split_signals, faults_and_stops_not_passed_on, .timeout = 30)
+{
+	const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT, SIGTSTP, SIGTTIN, SIGTTOU };
+	const char *argv[] = { scenario("sig_idle"), NULL };
+	struct run_opts o = cfg_opts(SPLIT_MODE, NULL, RUN_S);
+	struct proc p;
+	struct run_result r;
+
+	start_until(&p, argv, &o, "READY");
+	assert_split_init(&p);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		cr_expect(survives(&p, sigs[i], (int)i + 1), "signal %d sent to PID 1 ended the program", sigs[i]);
+	}
+	finish_by_sigkill(&p, &r);
+	run_result_free(&r);
+}
+
+/* REAP_EXIT_ZERO maps the program's status. */
+Test(split_signals, exit_zero_maps_the_programs_status, .timeout = 30)
+{
+	const char *argv[] = { scenario("sig_idle"), NULL };
+	const char *const envs[][2] = { { "REAP_EXIT_ZERO=143", NULL }, { "REAP_EXIT_ZERO=130", NULL } };
+	for (size_t i = 0; i < 2; i++) {
+		struct run_opts o = cfg_opts(SPLIT_MODE, envs[i], RUN_S);
+		struct proc p;
+		struct run_result r;
+		start_until(&p, argv, &o, "READY");
+		assert_split_init(&p);
+	assert_split_init(&p);
+		proc_signal(&p, SIGTERM);
+		proc_finish(&p, &r);
+		cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == (i == 0 ? 0 : 143), "%s: raw status %#x",
+			  envs[i][0], r.status);
+		run_result_free(&r);
+	}
+}

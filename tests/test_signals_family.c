@@ -518,3 +518,80 @@ Test(pid1_ends, other_exits_let_child_finish, .timeout = 200)
 		exit_while_child_works(hows[i]);
 	}
 }
+
+/* ---- 6. Split mode (REAP_MODE=split, issue 8): the program is PID 2, the shim's init PID 1. When
+ * the program has ended (by a signal the init passed on, or by itself), the init gives the rest of
+ * the namespace SIGTERM and the grace period, then exits with the program's status. ---- */
+
+Test(split_grace, child_ignoring_sigterm_killed_when_program_ends, .timeout = 40)
+{
+	const char *argv[] = { scenario("sig_family"), "ignorer", NULL };
+	const char *env[] = { "REAP_GRACE=1", NULL };
+	struct proc p;
+	struct run_result r;
+
+	struct run_opts o = cfg_opts(SPLIT_MODE, env, RUN_S);
+	start_until(&p, argv, &o, "READY");
+	assert_split_init(&p);
+	int child = pidfd_of(child_of(child_of(p.init_pid)));
+	proc_signal(&p, SIGTERM);
+	proc_finish(&p, &r);
+	cr_expect(exited_with(&r, 143), "expected 143 after the grace period, got raw status %#x%s:\n%s", r.status,
+		  r.timed_out ? " (timed out)" : "", r.out);
+	cr_expect(has_ended(child), "the child that ignores SIGTERM outlived the init");
+	close(child);
+	run_result_free(&r);
+}
+
+Test(split_grace, slow_child_completes_its_work, .timeout = 40)
+{
+	const char *env[] = { "REAP_GRACE=3600", NULL };
+	struct scratch s;
+	struct proc p;
+	struct run_result r;
+	char mark[64];
+
+	struct run_opts o = cfg_opts(SPLIT_MODE, env, RUN_S);
+	start_slow_family(&p, &s, &o);
+	assert_split_init(&p);
+	proc_signal(&p, SIGTERM);
+	cr_expect_not_null(proc_wait_line(&p, "CHILD WORKING", 5), "the child never got SIGTERM");
+	cr_expect(still_running(&p), "the init ended while the child was still working");
+	release(&s);
+	proc_finish(&p, &r);
+	cr_expect(exited_with(&r, 143), "expected 143, got raw status %#x%s:\n%s", r.status,
+		  r.timed_out ? " (timed out)" : "", r.out);
+	cr_expect(has_line(r.out, "CHILD DONE"), "the child's work was cut off:\n%s", r.out);
+	cr_expect_str_eq(read_mark(&s, mark, sizeof mark), "done\n");
+	run_result_free(&r);
+	scratch_remove(&s);
+}
+
+/* The program ends by itself (exit, _exit, return from main): the child it left working gets SIGTERM
+ * from the init and finishes its work; the init exits with the program's 0. */
+Test(split_grace, program_end_lets_child_finish, .timeout = 60)
+{
+	const char *hows[] = { "exit", "_exit", "return" };
+	for (size_t i = 0; i < 3; i++) {
+		struct scratch s;
+		struct proc p;
+		struct run_result r;
+		char mark[64];
+		scratch_make(&s);
+		const char *argv[] = { scenario("sig_exitwork"), hows[i], s.fifo, s.mark, NULL };
+		struct run_opts o = cfg_opts(SPLIT_MODE, NULL, RUN_S);
+		proc_start(&p, argv, &o);
+		cr_expect_not_null(proc_wait_line(&p, "CHILD WORKING", 5), "%s: the child never started", hows[i]);
+		assert_split_init(&p);
+		cr_expect_not_null(proc_wait_line(&p, "EXITING", 5), "%s: the program did not get to its end", hows[i]);
+		cr_expect_not_null(proc_wait_line(&p, "CHILD TERM 2", 5), "%s: no SIGTERM at the program's end:\n%s",
+				   hows[i], p.out);
+		release(&s);
+		proc_finish(&p, &r);
+		cr_expect(exited_with(&r, 0), "%s: expected the program's exit 0, got raw status %#x:\n%s", hows[i],
+			  r.status, r.out);
+		cr_expect_str_eq(read_mark(&s, mark, sizeof mark), "done\n", "%s: the child's work was cut off", hows[i]);
+		run_result_free(&r);
+		scratch_remove(&s);
+	}
+}

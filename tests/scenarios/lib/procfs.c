@@ -124,10 +124,17 @@ static void count_file(const char *path, bool foreign_only, int *zombies, int *l
 	fclose(f);
 }
 
-static void count_children(bool foreign_only, int *zombies, int *live)
+/* The children of pid (0: this process), counted over every thread's list. */
+static void count_children_of(pid_t pid, bool foreign_only, int *zombies, int *live)
 {
+	char dir[64];
 	*zombies = *live = 0;
-	DIR *d = opendir("/proc/self/task");
+	if (pid == 0) {
+		snprintf(dir, sizeof dir, "/proc/self/task");
+	} else {
+		snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+	}
+	DIR *d = opendir(dir);
 	if (d == NULL) {
 		return;
 	}
@@ -136,11 +143,23 @@ static void count_children(bool foreign_only, int *zombies, int *live)
 		if (e->d_name[0] == '.') {
 			continue;
 		}
-		char path[300];
-		snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
+		char path[400];
+		snprintf(path, sizeof path, "%s/%s/children", dir, e->d_name);
 		count_file(path, foreign_only, zombies, live);
 	}
 	closedir(d);
+}
+
+static void count_children(bool foreign_only, int *zombies, int *live)
+{
+	count_children_of(0, foreign_only, zombies, live);
+}
+
+int proc_zombie_children(pid_t pid)
+{
+	int zombies, live;
+	count_children_of(pid, false, &zombies, &live);
+	return zombies;
 }
 
 void kids_count(int *zombies, int *live)

@@ -61,8 +61,14 @@ bool scn_run_variants(const struct scn_variant *variants, size_t n, const char *
 int scn_variants_main(int argc, char **argv, const struct scn_variant *variants, size_t n,
                       void (*after_each)(void), const char *usage);
 
-/* Whether orphans come to this process: it is PID 1, or a child subreaper. */
+/* Where the orphans of our descendants go and are reaped: this process (it is PID 1, or a child
+ * subreaper), or the shim's split-mode init when that is our parent (command name "reap-init");
+ * 0 when they go to the machine's init (the scenarios then make none). scn_reaper() says whether
+ * there is one. */
+pid_t scn_orphan_reaper(void);
 bool scn_reaper(void);
+/* Zombies among the children of pid (every thread's list). */
+int proc_zombie_children(pid_t pid);
 /* Was SCN_STORM on (and do orphans come to us: a storm elsewhere only burdens the machine's init),
  * STRESS set; a count scaled for the stress tier. */
 bool scn_storm_on(void);
@@ -176,6 +182,8 @@ unsigned long long proc_sigmask(pid_t pid, const char *field);
  * of the subreaper), exit with various codes, die of a signal, or are stopped and continued. With
  * SCN_STORM=0 the storm process only waits to be stopped. */
 void storm_start(void);
+/* The same for a program that knows where its orphans go (orphans_to; 0: make none). */
+void storm_start_for(pid_t orphans_to);
 /* Wait (bounded) until n more batches have ended (all their grandchildren exited). */
 void storm_batches(int n);
 /* Grandchildren of later batches join process group pgid (0: they stay in ours). */

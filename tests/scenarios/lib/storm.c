@@ -28,13 +28,13 @@
 enum { CMD_RUN, CMD_PAUSE, CMD_STOP };
 
 /* Where nobody reaps (the negative controls), zombies pile up and every one holds a pid: the storm
- * holds back while its parent has this many children, so that no run can use up the machine's pids
- * (pid_max is often 32768, shared by everything on the machine). */
-#define MAX_PARENT_CHILDREN 1500
+ * holds back while the process they go to has this many children, so that no run can use up the
+ * machine's pids (pid_max is often 32768, shared by everything on the machine). */
+#define MAX_REAPER_CHILDREN 1500
 
 struct storm_shm {
 	atomic_long batches;   /* batches ended so far */
-	atomic_int held_back;  /* the parent has too many children: the storm waits */
+	atomic_int held_back;  /* the orphans' reaper has too many children: the storm waits */
 	atomic_int cmd;
 	atomic_int pause_req;  /* generation of the last pause request */
 	atomic_int pause_ack;  /* generation S has paused for */
@@ -43,7 +43,8 @@ struct storm_shm {
 
 static struct storm_shm *shm;
 static pid_t storm = -1;
-static bool storm_on; /* orphans are made: SCN_STORM, and they come to us */
+static bool storm_on; /* orphans are made: SCN_STORM, and someone in the namespace reaps them */
+static pid_t reaper;  /* where the orphans go (scn_orphan_reaper) */
 static bool collected;
 
 static void wait_reparented(pid_t old_parent)
@@ -193,11 +194,11 @@ static void batch(long k)
 	atomic_fetch_add(&shm->batches, 1);
 }
 
-/* How many children the storm's parent has (its main thread's list: orphans go there). */
-static int parent_children(void)
+/* How many children the process the orphans go to has (its main thread's list: orphans go there). */
+static int reaper_children(void)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)getppid(), (int)getppid());
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)reaper, (int)reaper);
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		return 0;
@@ -241,7 +242,7 @@ static void storm_main(void)
 			scn_nap(0.002);
 			continue;
 		}
-		if (parent_children() >= MAX_PARENT_CHILDREN) {
+		if (reaper_children() >= MAX_REAPER_CHILDREN) {
 			atomic_store(&shm->held_back, 1);
 			scn_nap(0.005);
 			continue;
@@ -256,12 +257,18 @@ static void storm_main(void)
 
 void storm_start(void)
 {
+	storm_start_for(scn_orphan_reaper());
+}
+
+void storm_start_for(pid_t orphans_to)
+{
 	shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED) {
 		scn_broken("mmap");
 	}
 	memset(shm, 0, sizeof *shm);
-	storm_on = scn_storm_on() && scn_reaper();
+	reaper = orphans_to;
+	storm_on = scn_storm_on() && reaper != 0;
 	storm = own_fork(st_exit(STORM_EXIT));
 	if (storm < 0) {
 		scn_broken("fork storm");

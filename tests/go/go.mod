@@ -1,0 +1,3 @@
+module reap/tests/go
+
+go 1.19
