@@ -199,6 +199,8 @@ static void say_mode(struct log_line *body, bool go)
 	} else if (go) {
 		log_str(body, "; as PID 1 it runs in split mode, under a small init that the library forks "
 			      "before main, since Go makes and waits for its children with raw system calls");
+	} else if (config.mode == MODE_SPLIT) {
+		log_str(body, "; REAP_MODE=split: the library runs it under a small init that it forks before main");
 	} else if (config.mode == MODE_SUBREAPER) {
 		log_str(body, "; REAP_MODE=subreaper: the library acts in it as PID 1 or as a subreaper");
 	} else {

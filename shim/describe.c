@@ -102,22 +102,7 @@ static int read_args(char *buf, size_t size, char *argv[MAX_ARGS])
 
 static void put_value_mode(struct log_line *line)
 {
-	switch (config.mode) {
-	case MODE_AUTO:
-		log_str(line, "auto");
-		break;
-	case MODE_OFF:
-		log_str(line, "off");
-		break;
-	case MODE_SUBREAPER:
-		log_str(line, "subreaper");
-		break;
-	default:
-		log_str(line, "(mode ");
-		log_int(line, (long)config.mode);
-		log_str(line, ")");
-		break;
-	}
+	log_str(line, config_mode_name(config.mode));
 }
 
 static void put_value_grace(struct log_line *line)

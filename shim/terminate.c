@@ -224,8 +224,23 @@ static void end_namespace(bool dying)
 	wait_for_namespace(start + grace_ns(), dying);
 }
 
+/* What a grace period wakes up for: SIGCHLD, and the termination signals when they are passed on. */
+static void watch_for_drain(bool termination)
+{
+	sigemptyset(&drain_wakers);
+	sigaddset(&drain_wakers, SIGCHLD);
+	for (size_t i = 0; termination && i < sizeof(terminating) / sizeof(terminating[0]); i++) {
+		sigaddset(&drain_wakers, terminating[i]);
+	}
+	for (int sig = SIGRTMIN; termination && sig <= SIGRTMAX; sig++) {
+		sigaddset(&drain_wakers, sig);
+	}
+}
+
+/* The split-mode init calls this without terminate_init: it always passes signals on. */
 void terminate_drain(int sig)
 {
+	watch_for_drain(true);
 	relay_and_wait(sig, STOP_REQUEST);
 }
 
@@ -380,18 +395,14 @@ void terminate_init(void)
 		return;
 	}
 	exit_init();
-	sigemptyset(&drain_wakers);
-	sigaddset(&drain_wakers, SIGCHLD);
+	watch_for_drain(config.emulate_signals);
 	if (!config.emulate_signals) {
 		return;
 	}
 	signals_claim_handler((void *)on_terminate);
-	for (size_t i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) {
-		signals_manage(terminating[i], terminate_policy);
-		sigaddset(&drain_wakers, terminating[i]);
-	}
-	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) {
-		signals_manage(sig, terminate_policy);
-		sigaddset(&drain_wakers, sig);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGCHLD && sigismember(&drain_wakers, sig) == 1) {
+			signals_manage(sig, terminate_policy);
+		}
 	}
 }
