@@ -419,15 +419,24 @@ static int blocked_shell(const char *name, bool use_popen)
 
 /* --- 19: sleep's rounding; invalid signals ----------------------------------------------------- */
 
+/* A round in which the handler came late (a loaded machine) proves nothing and is repeated. */
 static int sleep_rounding(void)
 {
-	unsigned left;
-	char detail[64];
+	char detail[96] = "the alarm never came in time";
 
-	alarm_in(SLEEP_MS);
-	left = sleep(2); /* about 1.7 s are left */
-	snprintf(detail, sizeof(detail), "sleep(2) cut short after %d ms returned %u", SLEEP_MS, left);
-	return verdict("sleep_rounding", alarmed && left == 1, detail);
+	for (int round = 0; round < 5; round++) {
+		double start = now(), took;
+		unsigned left;
+
+		alarm_in(SLEEP_MS);
+		left = sleep(3); /* about 2.7 s are left */
+		took = now() - start;
+		if (alarmed && took < 0.9) {
+			snprintf(detail, sizeof(detail), "sleep(3) cut short after %.2f s returned %u", took, left);
+			return verdict("sleep_rounding", left == 2, detail);
+		}
+	}
+	return verdict("sleep_rounding", false, detail);
 }
 
 static int sigaction_invalid(void)
@@ -843,7 +852,7 @@ static int own_exit(const struct blocking *b)
 
 	snprintf(name, sizeof(name), "own_exit:%s", b->name);
 	idle_fd.fd = -1; /* poll ignores it: nothing is ever ready */
-	for (int round = 0; round < 5; round++) {
+	for (int round = 0; round < 10; round++) {
 		pid_t parent = getpid(), child = fork();
 		int status = 0;
 		bool slept;
