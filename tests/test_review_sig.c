@@ -52,6 +52,8 @@ Test(review_sig, worker_ignore) { like_libc("worker_ignore"); }
 /* 6: clone() children lose the shim's SIGCHLD handler like fork children */
 Test(review_sig, clone_sleep) { like_libc("clone_sleep"); }
 Test(review_sig, clone_vm_sleep) { like_libc("clone_vm_sleep"); }
+Test(review_sig, fork_sleep_Fork) { like_libc("fork_sleep:_Fork"); }
+Test(review_sig, fork_sleep_raw_clone) { like_libc("fork_sleep:raw_clone"); }
 /* 9: SIGCHLD blocked in every thread and taken with the sigwait family */
 Test(review_sig, sigwait_orphans_sigwait) { shim_reaps("sigwait_orphans:sigwait"); }
 Test(review_sig, sigwait_orphans_sigwaitinfo) { shim_reaps("sigwait_orphans:sigwaitinfo"); }

@@ -7,6 +7,7 @@
  *   worker_ignore      the same with SIG_IGN: its children's children are reaped by the kernel (5)
  *   clone_sleep        a child made with clone() sleeps through its own child's exit (6)
  *   clone_vm_sleep     the same for clone(CLONE_VM|CLONE_VFORK) (6)
+ *   fork_sleep:HOW     the same for _Fork and syscall(SYS_clone) (6; these were right before)
  *   system_blocked     system() with SIGCHLD blocked: the handler runs once when it is unblocked (18)
  *   pclose_blocked     the same for popen() and pclose() (18)
  *   sleep_rounding     sleep() cut short by a handler returns the whole seconds left, rounded down (19)
@@ -390,6 +391,22 @@ static int clone_sleep(const char *name, int flags)
 	}
 	return verdict(name, WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		       "the clone child's sleep was cut short by its own child's exit");
+}
+
+/* The same for the other ways to make a copy of the process: _Fork and syscall(SYS_clone). */
+static int fork_sleep(const char *name, bool raw)
+{
+	int status = 0;
+	pid_t c = raw ? (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0) : _Fork();
+
+	if (c == 0) {
+		_exit(sleeps_through_own_child(NULL));
+	}
+	if (c < 0 || waitpid(c, &status, 0) != c) {
+		return verdict(name, false, "the fork or waitpid failed");
+	}
+	return verdict(name, WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		       "the child's sleep was cut short by its own child's exit");
 }
 
 /* --- 18: system and pclose with SIGCHLD blocked ------------------------------------------------ */
@@ -979,6 +996,12 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(which, "clone_vm_sleep") == 0) {
 		return clone_sleep(which, CLONE_VM | CLONE_VFORK);
+	}
+	if (strcmp(which, "fork_sleep:_Fork") == 0) {
+		return fork_sleep(which, false);
+	}
+	if (strcmp(which, "fork_sleep:raw_clone") == 0) {
+		return fork_sleep(which, true);
 	}
 	if (strcmp(which, "system_blocked") == 0) {
 		return blocked_shell(which, false);
