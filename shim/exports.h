@@ -16,5 +16,15 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
 spawn_fn reap_posix_spawn_compat, reap_posix_spawnp_compat;
 int __libc_start_main(main_fn *main, int argc, char **argv, void (*init)(void), void (*fini)(void),
 		      void (*rtld_fini)(void), void *stack_end);
+int _IO_fclose(FILE *file);
+FILE *_IO_popen(const char *command, const char *mode);
+int __poll(struct pollfd *fds, nfds_t n, int timeout);
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fds_len);
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask, size_t fds_len);
+int __select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout);
+int __nanosleep(const struct timespec *request, struct timespec *remain);
+int __sigsuspend(const sigset_t *mask);
+int __xpg_sigpause(int sig);
+int __sigpause(int sig_or_mask, int is_sig);
 
 #endif

@@ -1,6 +1,6 @@
 /* real.c: owns the table of libc's own entry points (see real.h). A symbol libc lacks stays NULL;
- * the wrappers that can meet one (_Fork, execveat) fail with ENOSYS, and REAP_VERBOSE=2 says
- * which one was missing. */
+ * the wrappers that can meet one (_Fork, execveat, epoll_pwait2, sem_clockwait, thrd_sleep) fail
+ * as libc would without it (ENOSYS), and REAP_VERBOSE=2 says which one was missing. */
 #include "real.h"
 
 #include <dlfcn.h>
@@ -40,7 +40,9 @@ void real_bind_async_safe(void)
 	BIND(_exit);
 	BIND(_Exit);
 	BIND(poll);
+	BIND(__poll_chk);
 	BIND(ppoll);
+	BIND(__ppoll_chk);
 	BIND(select);
 	BIND(pselect);
 	BIND(epoll_wait);
@@ -49,8 +51,10 @@ void real_bind_async_safe(void)
 	BIND(clock_nanosleep);
 	BIND(pause);
 	BIND(sigsuspend);
+	BIND(sigpause);
+	BIND(__xpg_sigpause);
+	BIND(__sigpause);
 	BIND(sigtimedwait);
-	BIND(sigwaitinfo);
 }
 
 static spawn_fn *versioned(spawn_fn **slot, const char *name)

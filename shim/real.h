@@ -3,12 +3,15 @@
 #ifndef REAP_REAL_H
 #define REAP_REAL_H
 
+#include <aio.h>
 #include <poll.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/epoll.h>
@@ -49,6 +52,7 @@ struct real_libc {
 	int (*system)(const char *);
 	FILE *(*popen)(const char *, const char *);
 	int (*pclose)(FILE *);
+	int (*fclose)(FILE *);
 	int (*wordexp)(const char *, wordexp_t *, int);
 
 	int (*execve)(const char *, char *const[], char *const[]);
@@ -57,17 +61,32 @@ struct real_libc {
 	int (*execveat)(int, const char *, char *const[], char *const[], int);
 
 	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*__poll_chk)(struct pollfd *, nfds_t, int, size_t);
 	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+	int (*__ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t);
 	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
 	int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
 	int (*epoll_wait)(int, struct epoll_event *, int, int);
 	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
 	int (*nanosleep)(const struct timespec *, struct timespec *);
 	int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
+	int (*thrd_sleep)(const struct timespec *, struct timespec *);
 	int (*pause)(void);
 	int (*sigsuspend)(const sigset_t *);
+	int (*sigpause)(int);
+	int (*__xpg_sigpause)(int);
+	int (*__sigpause)(int, int);
 	int (*sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *);
-	int (*sigwaitinfo)(const sigset_t *, siginfo_t *);
+	int (*sigwait)(const sigset_t *, int *);
+
+	ssize_t (*msgrcv)(int, void *, size_t, long, int);
+	int (*msgsnd)(int, const void *, size_t, int);
+	int (*semop)(int, struct sembuf *, size_t);
+	int (*semtimedop)(int, struct sembuf *, size_t, const struct timespec *);
+	int (*sem_timedwait)(sem_t *, const struct timespec *);
+	int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
+	int (*aio_suspend)(const struct aiocb *const[], int, const struct timespec *);
 
 	int (*__libc_start_main)(main_fn *, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
 	void (*exit)(int) __attribute__((noreturn));

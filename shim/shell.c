@@ -1,11 +1,18 @@
-/* shell.c: owns system, popen, pclose and wordexp in an active process.
+/* shell.c: owns system, popen (and glibc's alias _IO_popen), pclose, fclose (and _IO_fclose) of a
+ * popen stream, and wordexp in an active process.
  *
  * glibc's versions create their children with internal calls the shim cannot interpose and wait
  * for them the same way, so a child of theirs would look foreign and be reaped behind their back
  * (system() and pclose() would then fail with ECHILD). system and popen are therefore done here,
  * with the same contract as glibc 2.36 (same argv, signal handling and error codes) and children
  * the registry knows; wordexp stays glibc's, inside an "opaque window" during which no unknown
- * child is reaped. An inert process uses libc's own functions throughout. */
+ * child is reaped. An inert process uses libc's own functions throughout, apart from closing a
+ * stream an active image opened.
+ *
+ * glibc's fclose of a popen stream is its pclose. The shim's streams are plain fdopen streams
+ * (fileno() works on them), so fclose is wrapped too: while any of them is open it looks the stream
+ * up, and costs one atomic load otherwise. glibc's fcloseall and exit only flush popen streams,
+ * and its freopen crashes on one; neither needs the shim. */
 #include "shell.h"
 
 #include <errno.h>
@@ -18,6 +25,7 @@
 #include <unistd.h>
 
 #include "active.h"
+#include "exports.h"
 #include "real.h"
 #include "registry.h"
 #include "sigchld.h"
@@ -71,14 +79,22 @@ static pid_t spawn_shell(const char *command, const posix_spawn_file_actions_t *
 	return *rc == 0 ? pid : -1;
 }
 
+/* Made again after EINTR, as glibc does; an EINTR that only the shim caused leaves no errno. */
 static pid_t wait_for(pid_t pid, int *status)
 {
-	pid_t r;
+	int saved_errno = errno;
 
-	do {
-		r = LIBC(wait4)(pid, status, 0, NULL);
-	} while (r < 0 && errno == EINTR);
-	return r;
+	for (;;) {
+		unsigned runs = signals_handler_runs();
+		pid_t r = LIBC(wait4)(pid, status, 0, NULL);
+
+		if (r >= 0 || errno != EINTR) {
+			return r;
+		}
+		if (signals_eintr_is_shims(runs)) {
+			errno = saved_errno;
+		}
+	}
 }
 
 struct system_call {
@@ -96,7 +112,7 @@ static void cancel_system(void *arg)
 	wait_for(call->pid, &status);
 	restore_interrupts();
 	sigprocmask(SIG_SETMASK, &call->mask, NULL);
-	registry_forget(call->pid, -1);
+	sigchld_collected(call->pid, -1);
 }
 
 static int run_system(const char *command)
@@ -135,14 +151,12 @@ static int run_system(const char *command)
 		status = 127 << 8; /* what the shell reports for a command it cannot run */
 	}
 	restore_interrupts();
-	/* The SIGCHLD held back during the call arrives here, and the program's handler must still
-	 * hear of the shell, as it does with glibc: the pid is forgotten only after that. */
+	/* The SIGCHLD held back during the call arrives here (unless the caller blocks it too), and
+	 * the program's handler must still hear of the shell, as it does with glibc: the pid is
+	 * forgotten only after that. */
 	sigprocmask(SIG_SETMASK, &call.mask, NULL);
 	if (rc == 0) {
-		if (status != -1) {
-			sigchld_announce_collected(call.pid, status);
-		}
-		registry_forget(call.pid, -1);
+		sigchld_collected(call.pid, status);
 	}
 	if (rc != 0) {
 		errno = rc;
@@ -171,6 +185,7 @@ struct pipe_stream {
 
 static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pipe_stream *streams;
+static int streams_open; /* read without the lock: fclose's fast path */
 
 static bool parse_mode(const char *mode, bool *reading, bool *cloexec)
 {
@@ -241,6 +256,7 @@ static FILE *open_stream(const char *command, bool reading, bool cloexec)
 	if (stream->file != NULL) {
 		stream->next = streams;
 		streams = stream;
+		__atomic_add_fetch(&streams_open, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&streams_lock);
 	if (stream->file == NULL) {
@@ -250,7 +266,7 @@ static FILE *open_stream(const char *command, bool reading, bool cloexec)
 		close(ours);
 		if (rc == 0) {
 			wait_for(stream->pid, &status);
-			registry_forget(stream->pid, -1);
+			sigchld_collected(stream->pid, -1);
 		}
 		free(stream);
 		errno = saved_errno;
@@ -259,7 +275,7 @@ static FILE *open_stream(const char *command, bool reading, bool cloexec)
 	return stream->file;
 }
 
-REAP_EXPORT FILE *popen(const char *command, const char *mode)
+static FILE *open_pipe(const char *command, const char *mode)
 {
 	bool reading, cloexec;
 
@@ -273,32 +289,77 @@ REAP_EXPORT FILE *popen(const char *command, const char *mode)
 	return open_stream(command, reading, cloexec);
 }
 
-REAP_EXPORT int pclose(FILE *file)
+REAP_EXPORT FILE *popen(const char *command, const char *mode)
+{
+	return open_pipe(command, mode);
+}
+
+REAP_EXPORT FILE *_IO_popen(const char *command, const char *mode)
+{
+	return open_pipe(command, mode);
+}
+
+/* Unlinks the shim's stream of file; NULL if file is not one. */
+static struct pipe_stream *take_stream(FILE *file)
 {
 	struct pipe_stream **link, *stream = NULL;
-	int status;
 
+	if (__atomic_load_n(&streams_open, __ATOMIC_ACQUIRE) == 0) {
+		return NULL;
+	}
 	pthread_mutex_lock(&streams_lock);
 	for (link = &streams; *link != NULL; link = &(*link)->next) {
 		if ((*link)->file == file) {
 			stream = *link;
 			*link = stream->next;
+			__atomic_sub_fetch(&streams_open, 1, __ATOMIC_RELEASE);
 			break;
 		}
 	}
 	pthread_mutex_unlock(&streams_lock);
-	if (stream == NULL) {
-		return LIBC(pclose)(file); /* opened before the shim was active */
-	}
-	fclose(file);
+	return stream;
+}
+
+/* glibc's pclose: the stream closed, then the child's wait status; a failed flush counts only
+ * when the child exited 0, a failed wait makes it -1. Not a cancellation point while it waits. */
+static int close_stream(struct pipe_stream *stream)
+{
+	int flushed = LIBC(fclose)(stream->file);
+	int status, state;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
 	if (wait_for(stream->pid, &status) < 0) {
 		status = -1;
-	} else {
-		sigchld_announce_collected(stream->pid, status);
 	}
-	registry_forget(stream->pid, -1);
+	pthread_setcancelstate(state, NULL);
+	sigchld_collected(stream->pid, status);
 	free(stream);
-	return status;
+	return status != 0 ? status : flushed;
+}
+
+REAP_EXPORT int pclose(FILE *file)
+{
+	struct pipe_stream *stream = take_stream(file);
+
+	/* A stream opened before the shim was active is glibc's own. */
+	return stream != NULL ? close_stream(stream) : LIBC(pclose)(file);
+}
+
+static int close_file(FILE *file)
+{
+	struct pipe_stream *stream = take_stream(file);
+
+	return stream != NULL ? close_stream(stream) : LIBC(fclose)(file);
+}
+
+REAP_EXPORT int fclose(FILE *file)
+{
+	return close_file(file);
+}
+
+REAP_EXPORT int _IO_fclose(FILE *file)
+{
+	return close_file(file);
 }
 
 /* --- wordexp ------------------------------------------------------------------------------- */

@@ -35,7 +35,7 @@ static struct parked parked[PARKED_SLOTS];
 static int resweep_due;
 static const char resweep_token; /* its address marks the SIGCHLD the shim queues to itself */
 
-/* The report sigchld_announce_collected() is handing to the program on this thread. */
+/* The report sigchld_collected() is handing to the program on this thread. */
 static __thread const siginfo_t *announcing __attribute__((tls_model("initial-exec")));
 
 void sigchld_defer_sweep(void)
@@ -47,12 +47,19 @@ void sigchld_defer_sweep(void)
 	}
 }
 
+/* While the program ignores SIGCHLD the kernel drops a queued one: the sweep is made here. */
 void sigchld_resume(void)
 {
 	union sigval token = {.sival_ptr = (void *)&resweep_token};
+	struct sigaction program;
 
 	if (__atomic_exchange_n(&resweep_due, 0, __ATOMIC_SEQ_CST)) {
-		sigqueue(getpid(), SIGCHLD, token);
+		signals_program_action(SIGCHLD, &program);
+		if (program.sa_handler == SIG_IGN) {
+			reaper_on_signal(0, NULL, 0);
+		} else {
+			sigqueue(getpid(), SIGCHLD, token);
+		}
 	}
 }
 
@@ -118,18 +125,27 @@ static size_t replay_parked(siginfo_t *out)
 	return n;
 }
 
-void sigchld_announce_collected(pid_t pid, int status)
+void sigchld_collected(pid_t pid, int status)
 {
 	struct sigaction program;
 	sigset_t mask;
 	siginfo_t report;
 
-	if (!registry_announce(pid)) {
-		return; /* the handler already handed the program this exit */
-	}
 	signals_program_action(SIGCHLD, &program);
 	sigprocmask(SIG_BLOCK, NULL, &mask);
-	if (program.sa_handler == SIG_DFL || program.sa_handler == SIG_IGN || sigismember(&mask, SIGCHLD)) {
+	if (status == -1 || program.sa_handler == SIG_IGN) {
+		registry_forget(pid, -1);
+		return;
+	}
+	if (sigismember(&mask, SIGCHLD)) {
+		/* Its signal is pending here, or merged into one that is: remembered as unheard, the
+		 * exit is handed to the program's handler when that signal comes (unless the handler
+		 * has already heard of it). */
+		registry_forget(pid, status);
+		return;
+	}
+	if (program.sa_handler == SIG_DFL || !registry_announce(pid)) {
+		registry_forget(pid, -1); /* no handler, or it has already heard of this exit */
 		return;
 	}
 	info_from_status(pid, status, &report);
@@ -140,6 +156,7 @@ void sigchld_announce_collected(pid_t pid, int status)
 	/* Directed at this thread with SIGCHLD unblocked: delivered before the call returns. */
 	pthread_sigqueue(pthread_self(), SIGCHLD, (union sigval){.sival_ptr = &report});
 	__atomic_store_n(&announcing, NULL, __ATOMIC_SEQ_CST);
+	registry_forget(pid, -1);
 }
 
 static bool is_announcement(const siginfo_t *info)
@@ -167,6 +184,25 @@ static size_t take_unheard_exits(siginfo_t *out, size_t max)
 static bool is_resweep(const siginfo_t *info)
 {
 	return info->si_code == SI_QUEUE && info->si_pid == getpid() && info->si_value.sival_ptr == &resweep_token;
+}
+
+bool sigchld_taken(const siginfo_t *info)
+{
+	pid_t fresh = 0, pid;
+	int status;
+
+	if (is_resweep(info)) {
+		reaper_on_signal(0, NULL, 0);
+		return true;
+	}
+	/* An own child's event: the program is about to wait for it, and its wait sweeps after. */
+	if (info->si_code > 0 && !registry_undecidable() && registry_is_own(info->si_pid)) {
+		fresh = info->si_pid;
+	}
+	reaper_on_signal(fresh, NULL, 0);
+	while (registry_take_any_unheard(&pid, &status)) {
+	}
+	return false;
 }
 
 /* The shim's handler may have cut a blocking system call short and, with SA_RESTART, had the kernel
@@ -272,8 +308,23 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 	}
 }
 
+/* The kernel reaps the children that end from now on, and drops a pending SIGCHLD: the foreign
+ * zombies already there (an orphan that ended while SIGCHLD was blocked) are reaped at once, also
+ * those behind an own zombie. */
+static void on_installed(const struct sigaction *program)
+{
+	if (program->sa_handler == SIG_IGN || (program->sa_flags & SA_NOCLDWAIT)) {
+		reaper_on_signal(0, NULL, 0);
+	}
+}
+
 void sigchld_init(void)
 {
+	struct sigaction program;
+
 	signals_claim_handler((void *)on_sigchld);
 	signals_manage(SIGCHLD, sigchld_policy);
+	signals_watch(SIGCHLD, on_installed);
+	signals_program_action(SIGCHLD, &program);
+	on_installed(&program); /* SIG_IGN inherited across exec */
 }

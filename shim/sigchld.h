@@ -3,6 +3,8 @@
 #ifndef REAP_SIGCHLD_H
 #define REAP_SIGCHLD_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* At start-up, in an active process. */
@@ -13,10 +15,16 @@ void sigchld_defer_sweep(void);
 /* After a birth or opaque window ended with nothing in flight: runs what was deferred. */
 void sigchld_resume(void);
 
-/* libc-like code of the shim (system, pclose) collected own child pid: if the program's SIGCHLD
- * handler has not heard of that exit (its signal merged into a foreign one), it hears of it now,
- * on this thread. Call before forgetting pid. */
-void sigchld_announce_collected(pid_t pid, int status);
+/* libc-like code of the shim (system, pclose) collected own child pid with wait status status (-1
+ * when it could not): the program's SIGCHLD handler hears of that exit once, as with libc. If its
+ * signal merged into a foreign one, it hears of it now, on this thread; if SIGCHLD is blocked, from
+ * the pending signal once it is unblocked. Forgets pid. */
+void sigchld_collected(pid_t pid, int status);
 
+/* The program took a SIGCHLD itself (the sigwait family), with SIGCHLD blocked: the foreign
+ * zombies are swept as the handler would have, and the unheard exits that signal stood for are
+ * dropped (no handler runs for it). Returns true when the signal was the shim's own replay, which
+ * the program must not see. Async-signal-safe. */
+bool sigchld_taken(const siginfo_t *info);
 
 #endif

@@ -31,8 +31,9 @@ static unsigned program_version[NSIG]; /* odd while program[sig] is being writte
 static __thread unsigned handler_runs __attribute__((tls_model("initial-exec")));
 static __thread unsigned interrupting_runs __attribute__((tls_model("initial-exec")));
 static policy_fn *policy[NSIG];
+static installed_fn *watcher[NSIG];
 static void *shim_handlers[MAX_SHIM_HANDLERS];
-static sigset_t interrupting;
+static sigset_t interrupting; /* managed signals siginterrupt() asked not to restart */
 
 /* Writes program[sig]; lock held (or start-up). */
 static void set_program(int sig, const struct sigaction *act)
@@ -40,7 +41,7 @@ static void set_program(int sig, const struct sigaction *act)
 	__atomic_add_fetch(&program_version[sig], 1, __ATOMIC_SEQ_CST);
 	program[sig] = *act;
 	__atomic_add_fetch(&program_version[sig], 1, __ATOMIC_SEQ_CST);
-} /* managed signals siginterrupt() asked not to restart */
+}
 
 unsigned signals_handler_runs(void)
 {
@@ -100,21 +101,30 @@ void signals_claim_handler(void *handler)
 	}
 }
 
-void signals_manage(int sig, policy_fn *fn)
+bool signals_manage(int sig, policy_fn *fn)
 {
-	struct sigaction kernel;
+	struct sigaction now, kernel;
 
 	if (policy[sig] != NULL) {
-		return;
+		return true;
 	}
-	struct sigaction now;
-
-	LIBC(sigaction)(sig, NULL, &now);
+	if (LIBC(sigaction)(sig, NULL, &now) != 0) {
+		return false;
+	}
+	/* Already true before the kernel changes: a trampoline installed below reads it. */
 	set_program(sig, &now);
 	fn(&now, &kernel);
 	wrap_if_needed(&now, &kernel);
-	LIBC(sigaction)(sig, &kernel, NULL);
+	if (LIBC(sigaction)(sig, &kernel, NULL) != 0) {
+		return false;
+	}
 	__atomic_store_n(&policy[sig], fn, __ATOMIC_RELEASE);
+	return true;
+}
+
+void signals_watch(int sig, installed_fn *installed)
+{
+	watcher[sig] = installed;
 }
 
 void signals_adopt_handlers(void)
@@ -195,13 +205,18 @@ int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
 	int rc = 0;
 
 	if (!signals_managed(sig)) {
+		bool managed;
+
 		/* A handler of the program is counted from now on. */
 		if (act == NULL || !is_handler(act) || is_fault(sig) || sig <= 0 || sig >= NSIG || !reap_active()) {
 			return LIBC(sigaction)(sig, act, old);
 		}
 		lock_take(&lock, &mask);
-		signals_manage(sig, as_is);
+		managed = signals_manage(sig, as_is);
 		lock_give(&lock, &mask);
+		if (!managed) {
+			return LIBC(sigaction)(sig, act, old); /* libc's own answer, EINVAL for its signals */
+		}
 	}
 	if (!reap_active()) {
 		return inert_action(sig, act, old);
@@ -214,6 +229,9 @@ int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
 	lock_give(&lock, &mask);
 	if (rc == 0 && old != NULL) {
 		*old = previous;
+	}
+	if (rc == 0 && act != NULL && watcher[sig] != NULL) {
+		watcher[sig](act);
 	}
 	return rc;
 }
@@ -277,9 +295,22 @@ void signals_deliver(int sig, siginfo_t *info, void *context)
 	}
 }
 
-/* The child side of a fork: unlock, end a write a sibling thread had begun, and give the kernel
- * back the program's own SIGCHLD action when it has no handler, so that the shim's handler no
- * longer cuts the child's sleeps short. Async-signal-safe. */
+/* The kernel's action is read first: a child of an inert process (a worker forked from PID 1)
+ * may have set its own SIGCHLD disposition, which the table it inherited knows nothing of. */
+void signals_release_sigchld(void)
+{
+	struct sigaction wish, kernel;
+
+	if (!signals_managed(SIGCHLD)) {
+		return;
+	}
+	signals_program_action(SIGCHLD, &wish);
+	if (!is_handler(&wish) && LIBC(sigaction)(SIGCHLD, NULL, &kernel) == 0 && is_shim_handler(&kernel)) {
+		LIBC(sigaction)(SIGCHLD, &wish, NULL);
+	}
+}
+
+/* Ends a write a sibling thread had begun: that thread does not exist in the child. */
 void signals_reset_in_child(void)
 {
 	lock = 0;
@@ -288,9 +319,7 @@ void signals_reset_in_child(void)
 			program_version[sig]++;
 		}
 	}
-	if (signals_managed(SIGCHLD) && !is_handler(&program[SIGCHLD])) {
-		LIBC(sigaction)(SIGCHLD, &program[SIGCHLD], NULL);
-	}
+	signals_release_sigchld();
 }
 
 /* --- the libc entry points ------------------------------------------------------------------ */
@@ -381,7 +410,9 @@ REAP_EXPORT handler_fn *sigset(int sig, handler_fn *disposition)
 		return LIBC(sigset)(sig, disposition);
 	}
 	sigemptyset(&one);
-	sigaddset(&one, sig);
+	if (sigaddset(&one, sig) != 0) {
+		return SIG_ERR; /* EINVAL, as glibc's sigset */
+	}
 	if (disposition == SIG_HOLD) {
 		if (sigprocmask(SIG_BLOCK, &one, &previous) != 0 || signals_action(sig, NULL, &old) != 0) {
 			return SIG_ERR;
@@ -424,11 +455,18 @@ REAP_EXPORT int siginterrupt(int sig, int interrupt)
 		return -1;
 	}
 	if (interrupt) {
-		sigaddset(&interrupting, sig);
 		act.sa_flags &= ~SA_RESTART;
 	} else {
-		sigdelset(&interrupting, sig);
 		act.sa_flags |= SA_RESTART;
 	}
-	return signals_action(sig, &act, NULL);
+	if (signals_action(sig, &act, NULL) != 0) {
+		return -1;
+	}
+	/* Recorded once the kernel took it: signal() and friends read it. */
+	if (interrupt) {
+		sigaddset(&interrupting, sig);
+	} else {
+		sigdelset(&interrupting, sig);
+	}
+	return 0;
 }

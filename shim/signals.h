@@ -13,9 +13,14 @@ typedef void policy_fn(const struct sigaction *program, struct sigaction *kernel
 
 /* At start-up: handler is a shim function that policies install in the kernel. */
 void signals_claim_handler(void *handler);
-/* At start-up: sig becomes managed; the program's disposition is what the kernel has now (SIG_DFL
- * or SIG_IGN after exec) and the kernel gets policy's action. */
-void signals_manage(int sig, policy_fn *policy);
+/* sig becomes managed: the program's disposition is what the kernel has now (SIG_DFL or SIG_IGN
+ * after exec) and the kernel gets policy's action. False, with nothing recorded, when the kernel
+ * refuses either (glibc's own signals 32 and 33). */
+bool signals_manage(int sig, policy_fn *policy);
+/* At start-up: installed(program) runs after each successful change of sig's disposition through
+ * the sigaction family, outside any lock. */
+typedef void installed_fn(const struct sigaction *program);
+void signals_watch(int sig, installed_fn *installed);
 bool signals_managed(int sig);
 
 /* The sigaction(2) contract over the program's dispositions. */
@@ -43,7 +48,12 @@ bool signals_eintr_is_shims(unsigned runs_before);
  * other libraries' constructors) come under the shim too, so that each of their runs is counted. */
 void signals_adopt_handlers(void);
 
-
+/* The child side of a fork: unlocks, and releases SIGCHLD as below. Async-signal-safe. */
 void signals_reset_in_child(void);
+/* In a child that has its own copy of the kernel's actions: SIGCHLD goes back to the program's
+ * own action when the kernel holds the shim's handler for it and the program has none, so that
+ * the shim's handler no longer cuts the child's sleeps short. Never touches an action the child
+ * set itself. Async-signal-safe. */
+void signals_release_sigchld(void);
 
 #endif

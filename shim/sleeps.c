@@ -1,37 +1,22 @@
-/* sleeps.c: owns the blocking calls that the kernel never restarts after a signal handler, SA_RESTART
- * or not: poll, ppoll, select, pselect, epoll_wait, epoll_pwait, nanosleep, clock_nanosleep, sleep,
- * usleep, pause, sigsuspend, sigtimedwait and sigwaitinfo (glibc's sleep, usleep and pause do not go
- * through the exported nanosleep and ppoll, so each is wrapped).
- *
- * In an active process the shim's SIGCHLD handler runs for every orphan that exits, and such a
- * call would return EINTR early for a signal the program never sees. Every handler of the program
- * runs through the shim and is counted per thread (signals.c): a call that fails with EINTR while
- * no handler of the program ran on its thread is made again, for the time that is left. */
-#include <errno.h>
+/* sleeps.c: owns the waits on descriptors and clocks that the kernel never restarts after a signal
+ * handler: poll, __poll, __poll_chk, ppoll, __ppoll_chk, select, __select, pselect, epoll_wait,
+ * epoll_pwait, epoll_pwait2, nanosleep, __nanosleep, clock_nanosleep, sleep, usleep and
+ * thrd_sleep. glibc's aliases, its fortified variants (-D_FORTIFY_SOURCE), sleep, usleep and
+ * thrd_sleep reach the kernel without going through the exported poll and nanosleep, so each is
+ * wrapped. The rule they follow is in sleeps.h. */
+#include "sleeps.h"
+
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
-#include <time.h>
+#include <threads.h>
 #include <unistd.h>
 
 #include "active.h"
+#include "exports.h"
 #include "real.h"
-#include "signals.h"
 
 #define NS_PER_S 1000000000LL
-
-/* The value of call, made again while it fails with EINTR that the shim alone caused; call is
- * evaluated anew each time, so a timeout computed inside it shrinks. */
-#define UNLESS_SHIM_INTERRUPTED(call)                                  \
-	({                                                             \
-		unsigned runs_;                                        \
-		int r_;                                                \
-		do {                                                   \
-			runs_ = signals_handler_runs();                \
-			r_ = (call);                                   \
-		} while (r_ < 0 && signals_eintr_is_shims(runs_));                 \
-		r_;                                                    \
-	})
 
 static long long now_ns(void)
 {
@@ -58,12 +43,12 @@ static int left_ms(long long deadline, int timeout)
 	return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
 }
 
-static long long deadline_ts(const struct timespec *timeout)
+long long sleeps_deadline(const struct timespec *timeout)
 {
 	return timeout == NULL ? -1 : now_ns() + timeout->tv_sec * NS_PER_S + timeout->tv_nsec;
 }
 
-static const struct timespec *left_ts(long long deadline, const struct timespec *timeout, struct timespec *left)
+const struct timespec *sleeps_left(long long deadline, const struct timespec *timeout, struct timespec *left)
 {
 	long long ns;
 
@@ -79,35 +64,74 @@ static const struct timespec *left_ts(long long deadline, const struct timespec 
 	return left;
 }
 
-REAP_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+/* --- poll, select, epoll --------------------------------------------------------------------- */
+
+static int poll_for(struct pollfd *fds, nfds_t n, int timeout)
 {
 	long long deadline = deadline_ms(timeout);
 
 	return UNLESS_SHIM_INTERRUPTED(LIBC(poll)(fds, n, left_ms(deadline, timeout)));
 }
 
+REAP_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	return poll_for(fds, n, timeout);
+}
+
+REAP_EXPORT int __poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	return poll_for(fds, n, timeout);
+}
+
+/* glibc checks fds_len against n on each call, and aborts as it always would. */
+REAP_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fds_len)
+{
+	long long deadline = deadline_ms(timeout);
+
+	return UNLESS_SHIM_INTERRUPTED(LIBC(__poll_chk)(fds, n, left_ms(deadline, timeout), fds_len));
+}
+
 REAP_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask)
 {
-	long long deadline = deadline_ts(timeout);
+	long long deadline = sleeps_deadline(timeout);
 	struct timespec left;
 
-	return UNLESS_SHIM_INTERRUPTED(LIBC(ppoll)(fds, n, left_ts(deadline, timeout, &left), mask));
+	return UNLESS_SHIM_INTERRUPTED(LIBC(ppoll)(fds, n, sleeps_left(deadline, timeout, &left), mask));
+}
+
+REAP_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask,
+			    size_t fds_len)
+{
+	long long deadline = sleeps_deadline(timeout);
+	struct timespec left;
+
+	return UNLESS_SHIM_INTERRUPTED(LIBC(__ppoll_chk)(fds, n, sleeps_left(deadline, timeout, &left), mask, fds_len));
 }
 
 /* Linux's select leaves the sets untouched on EINTR and counts its timeout down itself. */
-REAP_EXPORT int select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
+static int select_for(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
 {
 	return UNLESS_SHIM_INTERRUPTED(LIBC(select)(n, readfds, writefds, exceptfds, timeout));
+}
+
+REAP_EXPORT int select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
+{
+	return select_for(n, readfds, writefds, exceptfds, timeout);
+}
+
+REAP_EXPORT int __select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
+{
+	return select_for(n, readfds, writefds, exceptfds, timeout);
 }
 
 REAP_EXPORT int pselect(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, const struct timespec *timeout,
 			const sigset_t *mask)
 {
-	long long deadline = deadline_ts(timeout);
+	long long deadline = sleeps_deadline(timeout);
 	struct timespec left;
 
 	return UNLESS_SHIM_INTERRUPTED(
-		LIBC(pselect)(n, readfds, writefds, exceptfds, left_ts(deadline, timeout, &left), mask));
+		LIBC(pselect)(n, readfds, writefds, exceptfds, sleeps_left(deadline, timeout, &left), mask));
 }
 
 REAP_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
@@ -124,44 +148,38 @@ REAP_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
 	return UNLESS_SHIM_INTERRUPTED(LIBC(epoll_pwait)(epfd, events, max, left_ms(deadline, timeout), mask));
 }
 
-REAP_EXPORT int nanosleep(const struct timespec *request, struct timespec *remain)
+/* glibc 2.35 and later. */
+REAP_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max, const struct timespec *timeout,
+			     const sigset_t *mask)
 {
-	struct timespec left, rest;
-	unsigned runs;
-	int r;
+	long long deadline = sleeps_deadline(timeout);
+	struct timespec left;
 
-	if (request == NULL || !reap_active()) {
-		return LIBC(nanosleep)(request, remain);
+	if (LIBC(epoll_pwait2) == NULL) {
+		errno = ENOSYS;
+		return -1;
 	}
-	left = *request;
-	for (;;) {
-		runs = signals_handler_runs();
-		r = LIBC(nanosleep)(&left, &rest);
-		if (r == 0 || !signals_eintr_is_shims(runs)) {
-			break;
-		}
-		left = rest;
-	}
-	if (r < 0 && errno == EINTR && remain != NULL) {
-		*remain = rest;
-	}
-	return r;
+	return UNLESS_SHIM_INTERRUPTED(
+		LIBC(epoll_pwait2)(epfd, events, max, sleeps_left(deadline, timeout, &left), mask));
 }
 
-/* Returns an error number, not -1 and errno. */
-REAP_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *request, struct timespec *remain)
+/* --- the sleeps -------------------------------------------------------------------------------- */
+
+/* One sleep through libc's entry point: 0, or an error number (EINTR: cut short, *rest filled). */
+typedef int sleep_fn(clockid_t clock, int flags, const struct timespec *request, struct timespec *rest);
+
+/* The sleep, made again for the time left (or to the same absolute time) while only the shim cut
+ * it short. An active process only. */
+static int sleep_whole(sleep_fn *once, clockid_t clock, int flags, const struct timespec *request,
+		       struct timespec *remain)
 {
-	struct timespec left, rest;
-	unsigned runs;
+	struct timespec left = *request, rest;
 	int r;
 
-	if (request == NULL || !reap_active()) {
-		return LIBC(clock_nanosleep)(clock, flags, request, remain);
-	}
-	left = *request;
 	for (;;) {
-		runs = signals_handler_runs();
-		r = LIBC(clock_nanosleep)(clock, flags, &left, &rest);
+		unsigned runs = signals_handler_runs();
+
+		r = once(clock, flags, &left, &rest);
 		if (r != EINTR || !reap_active() || signals_handler_runs() != runs) {
 			break;
 		}
@@ -175,14 +193,55 @@ REAP_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespe
 	return r;
 }
 
-/* glibc's sleep and usleep, on the wrapped nanosleep. */
+static int nanosleep_once(clockid_t clock, int flags, const struct timespec *request, struct timespec *rest)
+{
+	(void)clock;
+	(void)flags;
+	return LIBC(nanosleep)(request, rest) == 0 ? 0 : errno;
+}
+
+static int sleep_for(const struct timespec *request, struct timespec *remain)
+{
+	int saved_errno = errno, r;
+
+	if (request == NULL || !reap_active()) {
+		return LIBC(nanosleep)(request, remain);
+	}
+	r = sleep_whole(nanosleep_once, CLOCK_REALTIME, 0, request, remain);
+	errno = r == 0 ? saved_errno : r;
+	return r == 0 ? 0 : -1;
+}
+
+REAP_EXPORT int nanosleep(const struct timespec *request, struct timespec *remain)
+{
+	return sleep_for(request, remain);
+}
+
+REAP_EXPORT int __nanosleep(const struct timespec *request, struct timespec *remain)
+{
+	return sleep_for(request, remain);
+}
+
+/* Returns an error number, not -1 and errno; errno is never touched. */
+REAP_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *request, struct timespec *remain)
+{
+	if (request == NULL || !reap_active()) {
+		return LIBC(clock_nanosleep)(clock, flags, request, remain);
+	}
+	return sleep_whole(LIBC(clock_nanosleep), clock, flags, request, remain);
+}
+
+/* glibc 2.36's sleep: the whole seconds left, rounded down, when a handler cut it short; errno as
+ * it was when it slept to the end. */
 REAP_EXPORT unsigned int sleep(unsigned int seconds)
 {
 	struct timespec request = {.tv_sec = seconds}, remain;
+	int saved_errno = errno;
 
-	if (nanosleep(&request, &remain) < 0) {
-		return (unsigned int)remain.tv_sec + (remain.tv_nsec != 0);
+	if (sleep_for(&request, &remain) < 0) {
+		return (unsigned int)remain.tv_sec;
 	}
+	errno = saved_errno;
 	return 0;
 }
 
@@ -190,28 +249,31 @@ REAP_EXPORT int usleep(useconds_t usec)
 {
 	struct timespec request = {.tv_sec = usec / 1000000, .tv_nsec = (long)(usec % 1000000) * 1000};
 
-	return nanosleep(&request, NULL);
+	return sleep_for(&request, NULL);
 }
 
-REAP_EXPORT int pause(void)
+/* C11's: 0, -1 when a handler cut it short (with *rest filled), -2 on any error (glibc's only
+ * other value); errno is never touched. */
+static int thrd_sleep_once(clockid_t clock, int flags, const struct timespec *request, struct timespec *rest)
 {
-	return UNLESS_SHIM_INTERRUPTED(LIBC(pause)());
+	int r = LIBC(thrd_sleep)(request, rest);
+
+	(void)clock;
+	(void)flags;
+	return r == 0 ? 0 : r == -1 ? EINTR : EINVAL;
 }
 
-REAP_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+/* glibc 2.28 and later. */
+REAP_EXPORT int thrd_sleep(const struct timespec *request, struct timespec *remain)
 {
-	long long deadline = deadline_ts(timeout);
-	struct timespec left;
+	int r;
 
-	return UNLESS_SHIM_INTERRUPTED(LIBC(sigtimedwait)(set, info, left_ts(deadline, timeout, &left)));
-}
-
-REAP_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
-{
-	return UNLESS_SHIM_INTERRUPTED(LIBC(sigwaitinfo)(set, info));
-}
-
-REAP_EXPORT int sigsuspend(const sigset_t *mask)
-{
-	return UNLESS_SHIM_INTERRUPTED(LIBC(sigsuspend)(mask));
+	if (LIBC(thrd_sleep) == NULL) {
+		return -2;
+	}
+	if (request == NULL || !reap_active()) {
+		return LIBC(thrd_sleep)(request, remain);
+	}
+	r = sleep_whole(thrd_sleep_once, CLOCK_REALTIME, 0, request, remain);
+	return r == 0 ? 0 : r == EINTR ? -1 : -2;
 }

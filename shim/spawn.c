@@ -1,7 +1,8 @@
 /* spawn.c: owns every libc entry point that creates a child: fork, __fork, _Fork, vfork and
  * __vfork (vfork-x86_64.S on x86-64), clone, __clone, posix_spawn and posix_spawnp in both symbol
  * versions, forkpty, daemon, and syscall() for SYS_fork, SYS_vfork, SYS_clone and SYS_clone3 (it
- * also routes syscall()'s raw waits and exit_group to their owners).
+ * also routes syscall()'s waits for children, its waits that are never restarted (ipcwaits.c) and
+ * exit_group to their owners).
  *
  * Each creation is a "birth": announced before the call, so that the SIGCHLD handler leaves every
  * unknown child alone while it is in flight, and ended with the new pid recorded as own. Forks
@@ -22,6 +23,7 @@
 
 #include "active.h"
 #include "exports.h"
+#include "ipcwaits.h"
 #include "real.h"
 #include "registry.h"
 #include "shell.h"
@@ -37,6 +39,8 @@ void spawn_birth_end(pid_t pid)
 	}
 }
 
+/* Also the child side of _Fork, of a fork-like clone() and of syscall()'s forks: glibc's fork runs
+ * it as an at-fork handler (init.c). */
 void spawn_reset_in_child(void)
 {
 	registry_reset_in_child();
@@ -172,28 +176,41 @@ static bool fork_like(uint64_t flags)
 	return !(flags & (CLONE_VM | CLONE_THREAD | CLONE_PARENT));
 }
 
-/* A CLONE_VM|CLONE_VFORK child runs fn in the parent's memory, thread-local flag included. */
-struct vm_child {
+/* A clone child starts here and is set up as a fork child would be before fn runs. A copy of the
+ * parent's memory (no CLONE_VM) gets the full reset. A CLONE_VM|CLONE_VFORK child runs in the
+ * parent's memory, thread-local flag included, while the parent is suspended: it is marked inert,
+ * and given back the program's SIGCHLD action unless it shares the parent's (CLONE_SIGHAND). */
+struct clone_child {
 	int (*fn)(void *);
 	void *arg;
+	int flags;
 	sigset_t mask;
 };
 
-static int start_vm_child(void *arg)
+static int start_clone_child(void *arg)
 {
-	struct vm_child *child = arg;
+	struct clone_child *child = arg;
 
+	if (!(child->flags & CLONE_VM)) {
+		spawn_reset_in_child();
+		return child->fn(child->arg);
+	}
 	in_vfork_child = 1;
+	if (!(child->flags & CLONE_SIGHAND)) {
+		signals_release_sigchld();
+	}
 	sigprocmask(SIG_SETMASK, &child->mask, NULL);
 	return child->fn(child->arg);
 }
 
+/* A CLONE_VM child without CLONE_VFORK runs beside its parent, in the same memory and (without
+ * CLONE_SETTLS) the same thread-local storage: nothing can be set up for it (docs/design.md). */
 static int tracked_clone(int (*fn)(void *), void *stack, int flags, void *arg, pid_t *ptid, void *tls, pid_t *ctid)
 {
-	struct vm_child child = {.fn = fn, .arg = arg};
+	struct clone_child child = {.fn = fn, .arg = arg, .flags = flags};
 	bool shares_memory = (flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
 	sigset_t all;
-	int pid;
+	int pid, saved_errno;
 
 	/* A thread or a sibling is not a child. */
 	if (!reap_active() || (flags & (CLONE_THREAD | CLONE_PARENT))) {
@@ -202,11 +219,14 @@ static int tracked_clone(int (*fn)(void *), void *stack, int flags, void *arg, p
 	if (shares_memory) {
 		sigfillset(&all);
 		sigprocmask(SIG_BLOCK, &all, &child.mask);
-		fn = start_vm_child;
+	}
+	if (shares_memory || !(flags & CLONE_VM)) {
+		fn = start_clone_child;
 		arg = &child;
 	}
 	registry_birth_begin();
 	pid = LIBC(clone)(fn, stack, flags, arg, ptid, tls, ctid);
+	saved_errno = errno;
 	if (shares_memory) {
 		in_vfork_child = 0;
 	}
@@ -214,6 +234,7 @@ static int tracked_clone(int (*fn)(void *), void *stack, int flags, void *arg, p
 	if (shares_memory) {
 		sigprocmask(SIG_SETMASK, &child.mask, NULL);
 	}
+	errno = saved_errno;
 	return pid;
 }
 
@@ -361,6 +382,9 @@ REAP_EXPORT long syscall(long nr, ...)
 		}
 #endif
 		return tracked(call_raw, &c, true);
+	}
+	if (ipcwaits_is_raw_wait(nr)) {
+		return ipcwaits_raw_wait(nr, c.args);
 	}
 	switch (nr) {
 	case SYS_wait4:

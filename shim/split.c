@@ -248,7 +248,7 @@ static void __attribute__((noreturn)) run_init(struct init *init, char **argv, i
 			finish(init);
 		}
 		memset(&info, 0, sizeof(info));
-		if ((more ? LIBC(sigtimedwait)(&all, &info, &at_once) : LIBC(sigwaitinfo)(&all, &info)) > 0) {
+		if (LIBC(sigtimedwait)(&all, &info, more ? &at_once : NULL) > 0) {
 			relay(init, &info);
 		}
 		more = reap_ended(init);
