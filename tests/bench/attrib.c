@@ -28,7 +28,7 @@
 
 struct counts {
 	bool ok;
-	double sys_self, sys_all, sig_self, sig_all;   /* per operation */
+	double sys_self, sys_all, sig_self, sig_all, flt_self, flt_all;   /* per operation */
 	int n;
 	struct {
 		char name[48];
@@ -65,6 +65,10 @@ static void parse_counts(const char *text, double ops, struct counts *c)
 				c->sig_self = v;
 			} else if (!strcmp(name, "sig_all")) {
 				c->sig_all = v;
+			} else if (!strcmp(name, "flt_self")) {
+				c->flt_self = v;
+			} else if (!strcmp(name, "flt_all")) {
+				c->flt_all = v;
 			} else if (!strncmp(name, "sc_", 3) && c->n < MAX_NAMES) {
 				snprintf(c->sc[c->n].name, sizeof c->sc[0].name, "%s", name + 3);
 				c->sc[c->n++].v = v;
@@ -204,9 +208,9 @@ static void attrib_row(int kind, int c, const struct counts *k)
 {
 	const struct loop_stat *st = &results.loop[kind][c];
 	static const char *const preload_name[] = {"no preload", "reap.so", "empty .so"};
-	char v[9][32];
+	char v[10][32];
 	const char *row[] = {loop_kinds[kind].desc, loop_cfgs[c].pid1 ? "PID 1" : "plain", preload_name[loop_cfgs[c].preload],
-	                     v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], NULL};
+	                     v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], NULL};
 
 	fmt_or_dash(v[0], sizeof v[0], st->ok, st->us);
 	fmt_or_dash(v[1], sizeof v[1], st->ok, st->user_us);
@@ -216,6 +220,8 @@ static void attrib_row(int kind, int c, const struct counts *k)
 	fmt_or_dash(v[5], sizeof v[5], k->ok, k->sys_all - k->sys_self);
 	fmt_or_dash(v[6], sizeof v[6], k->ok, k->sig_self);
 	fmt_or_dash(v[7], sizeof v[7], k->ok, k->sig_all - k->sig_self);
+	fmt_or_dash(v[8], sizeof v[8], k->ok, k->flt_self);
+	fmt_or_dash(v[9], sizeof v[9], k->ok, k->flt_all - k->flt_self);
 	table_row(row);
 }
 
@@ -281,13 +287,15 @@ static void attrib_line(int kind, int plain, const struct counts *k)
 		out("reap.so - empty .so = %+.2f us/op: process %+.2f (user %+.2f, system %+.2f, sampled), children "
 		    "%+.2f, elsewhere %+.2f. ", dt, du + ds, du, ds, dc, dt - du - ds - dc);
 	}
-	out("System calls %+.2f/op (process %+.2f, children %+.2f): %s. Signal deliveries %+.2f/op (process %+.2f). ",
+	out("System calls %+.2f/op (process %+.2f, children %+.2f): %s. Signal deliveries %+.2f/op (process %+.2f). "
+	    "Page faults %+.1f/op (process %+.1f). ",
 	    k[reap].sys_all - k[empty].sys_all, k[reap].sys_self - k[empty].sys_self,
 	    (k[reap].sys_all - k[reap].sys_self) - (k[empty].sys_all - k[empty].sys_self), names,
-	    k[reap].sig_all - k[empty].sig_all, k[reap].sig_self - k[empty].sig_self);
+	    k[reap].sig_all - k[empty].sig_all, k[reap].sig_self - k[empty].sig_self, k[reap].flt_all - k[empty].flt_all,
+	    k[reap].flt_self - k[empty].flt_self);
 	if (e->ok && z->ok && k[none].ok) {
-		out("Any preload (empty .so - no preload): %+.2f us/op, system calls %+.2f/op (%s).", e->us - z->us,
-		    k[empty].sys_all - k[none].sys_all, any);
+		out("Any preload (empty .so - no preload): %+.2f us/op, system calls %+.2f/op (%s), page faults %+.1f/op.",
+		    e->us - z->us, k[empty].sys_all - k[none].sys_all, any, k[empty].flt_all - k[none].flt_all);
 	}
 	out("\n");
 }
@@ -296,7 +304,8 @@ void measure_attribution(void)
 {
 	static const char *const cols[] = {"loop", "as", "preload", "us/op (wall)", "process user us/op",
 	                                   "process system us/op", "children CPU us/op", "system calls/op: process",
-	                                   "children", "signals delivered/op: process", "children", NULL};
+	                                   "children", "signals delivered/op: process", "children",
+	                                   "page faults/op: process", "children", NULL};
 	static struct counts k[LK_COUNT][N_LOOP_CFG];
 	struct holder h;
 	char why[300];
@@ -321,17 +330,18 @@ void measure_attribution(void)
 	fprintf(stderr, "reapbench: releasing the kernel counters (seconds, no CPU)\n");
 	holder_release(&h);
 	out("\n### 3b. Where the cost goes\n\n");
-	out("Times are means over the timed runs of measurement 3: wall time, and getrusage of the loop's\n"
-	    "process and of its children (each sum is exact; the split between user and system time is\n"
-	    "the kernel's tick sampling unless it accounts precisely, so take it as indicative). The counts\n"
-	    "come from one more run per configuration of a fixed number of operations, with kernel\n"
-	    "counters attached to the loop's process (perf tracepoints raw_syscalls:sys_enter,\n"
-	    "signal:signal_deliver, and syscalls:sys_enter_* for a list of names, \"(others)\" being the\n"
-	    "rest); unlike strace they do not change what they count (a traced process receives every\n"
-	    "SIGCHLD, even one the kernel would discard). \"process\" is the loop's own process (PID 1 when\n"
-	    "active), \"children\" everything it started; a signal counts when the process takes it from\n"
-	    "its queue (to run a handler, or to discard it after it was blocked). \"elsewhere\" is wall\n"
-	    "time when no process of the loop was on its CPU (wake-ups, other jobs on the machine).\n");
+	out("Times are medians over the timed runs of measurement 3: wall time, and getrusage of the\n"
+	    "loop's process and of its children (each sum is exact; the split between user and system time\n"
+	    "is the kernel's tick sampling unless it accounts precisely, so take it as indicative). The\n"
+	    "counts come from one more run per configuration of a fixed number of operations, with kernel\n"
+	    "counters attached to the loop's process: perf tracepoints raw_syscalls:sys_enter,\n"
+	    "signal:signal_deliver, and syscalls:sys_enter_* for a list of names (\"(others)\" is the rest),\n"
+	    "and the software event page-faults. Unlike strace they do not change what they count (a\n"
+	    "traced process receives every SIGCHLD, even one the kernel would discard). \"process\" is the\n"
+	    "loop's own process (PID 1 when active), \"children\" everything it started; a signal counts\n"
+	    "when the process takes it from its queue (to run a handler, or to discard it after it was\n"
+	    "blocked). \"elsewhere\" is wall time when no process of the loop was on its CPU (wake-ups,\n"
+	    "other jobs on the machine); medians do not add up exactly.\n");
 	if (unavailable) {
 		return;
 	}

@@ -79,8 +79,6 @@ int ns_procs_read(pid_t init, struct ns_procs *out, bool memory);
 /* ---- statistics and output (report.c) ---- */
 struct spread { double med, min, max; int n; };
 struct spread spread_of(const double *v, int n);
-/* Mean of the values that are not NAN; NAN if none. */
-double mean_of(const double *v, int n);
 /* q-quantile (0..1) of v; sorts v in place; linear interpolation between closest ranks. */
 double quantile(double *v, size_t n, double q);
 void fmt_num(char *b, size_t n, double v);
@@ -122,7 +120,7 @@ struct loop_cfg {
 	const char *name;
 };
 extern const struct loop_cfg loop_cfgs[N_LOOP_CFG];
-/* Means over the timed rounds, per operation (additive, unlike medians: for the attribution). */
+/* Medians over the timed rounds, per operation. */
 struct loop_stat {
 	bool ok;
 	double us, user_us, sys_us, child_us;   /* wall; CPU of the loop's process; of its children */

@@ -126,10 +126,10 @@ static struct loop_stat stat_of(const struct sample *s, int rounds)
 		v[2][r] = s[r].sys_us;
 		v[3][r] = s[r].child_us;
 	}
-	st.us = mean_of(v[0], rounds);
-	st.user_us = mean_of(v[1], rounds);
-	st.sys_us = mean_of(v[2], rounds);
-	st.child_us = mean_of(v[3], rounds);
+	st.us = spread_of(v[0], rounds).med;
+	st.user_us = spread_of(v[1], rounds).med;
+	st.sys_us = spread_of(v[2], rounds).med;
+	st.child_us = spread_of(v[3], rounds).med;
 	st.ok = !isnan(st.us);
 	return st;
 }

@@ -61,20 +61,6 @@ struct spread spread_of(const double *v, int n)
 	return s;
 }
 
-double mean_of(const double *v, int n)
-{
-	double sum = 0;
-	int m = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isnan(v[i])) {
-			sum += v[i];
-			m++;
-		}
-	}
-	return m ? sum / m : NAN;
-}
-
 void fmt_num(char *b, size_t n, double v)
 {
 	double a = fabs(v);

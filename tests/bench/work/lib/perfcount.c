@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +13,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define N_FIXED 4
+#define N_FIXED 6
 
 static const char *const tracefs_dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
-static const char *const fixed_names[N_FIXED] = {"sys_self", "sys_all", "sig_self", "sig_all"};
+/* Pairs: this process only, then with its descendants. */
+static const char *const fixed_names[N_FIXED] = {"sys_self", "sys_all", "sig_self", "sig_all", "flt_self", "flt_all"};
 
 /* The system calls counted by name: those of process creation, waiting, signals, memory, files and
  * sleeping. Not every one: the kernel unregisters a tracepoint when its last counter closes, at the
@@ -78,13 +80,17 @@ static long syscall_id(const char *root, int i)
 }
 
 /* One counter at fd `at`: disabled, counting in this process (and its descendants if inherit). */
-static int open_counter(long id, int inherit, int at)
+static int open_counter(uint32_t type, long id, int inherit, int at)
 {
 	struct perf_event_attr a;
 	int fd, moved;
 
+	if (id < 0) {
+		errno = ENOENT;
+		return -1;
+	}
 	memset(&a, 0, sizeof a);
-	a.type = PERF_TYPE_TRACEPOINT;
+	a.type = type;
 	a.size = sizeof a;
 	a.config = (uint64_t)id;
 	a.disabled = 1;
@@ -101,7 +107,8 @@ static int open_counter(long id, int inherit, int at)
 int pc_open(char *why, size_t size)
 {
 	static const char *const fixed_events[N_FIXED] = {"raw_syscalls/sys_enter", "raw_syscalls/sys_enter",
-	                                                   "signal/signal_deliver", "signal/signal_deliver"};
+	                                                   "signal/signal_deliver", "signal/signal_deliver",
+	                                                   "page faults", "page faults"};
 	const char *root = tracefs();
 
 	if (!root) {
@@ -109,7 +116,11 @@ int pc_open(char *why, size_t size)
 		return -1;
 	}
 	for (int i = 0; i < N_FIXED; i++) {
-		if (open_counter(event_id(root, fixed_events[i]), i % 2, PC_FD_BASE + i) != 0) {
+		bool faults = i >= 4;   /* a software event: no tracepoint */
+
+		if (open_counter(faults ? PERF_TYPE_SOFTWARE : PERF_TYPE_TRACEPOINT,
+		                 faults ? PERF_COUNT_SW_PAGE_FAULTS : event_id(root, fixed_events[i]), i % 2,
+		                 PC_FD_BASE + i) != 0) {
 			snprintf(why, size, "perf_event_open(%s): %s", fixed_events[i], strerror(errno));
 			return -1;
 		}
@@ -117,7 +128,7 @@ int pc_open(char *why, size_t size)
 	for (int i = 0, at = PC_FD_BASE + N_FIXED; i < N_NAMES; i++) {
 		long id = syscall_id(root, i);
 
-		if (id >= 0 && open_counter(id, 1, at++) != 0) {
+		if (id >= 0 && open_counter(PERF_TYPE_TRACEPOINT, id, 1, at++) != 0) {
 			snprintf(why, size, "perf_event_open(sys_enter_%s) at fd %d: %s", syscall_names[i], at - 1,
 			         strerror(errno));
 			return -1;

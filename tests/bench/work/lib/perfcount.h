@@ -1,5 +1,6 @@
-/* perfcount: what the kernel saw a process and its descendants do, counted with perf tracepoint
- * counters (raw_syscalls:sys_enter, signal:signal_deliver, syscalls:sys_enter_*). Unlike strace,
+/* perfcount: what the kernel saw a process and its descendants do, counted with perf counters:
+ * system calls (tracepoints raw_syscalls:sys_enter and syscalls:sys_enter_*), signal deliveries
+ * (signal:signal_deliver) and page faults (a software event). Unlike strace,
  * counting does not change what is counted: a traced process gets every SIGCHLD, even one the
  * kernel would discard at SIG_DFL, while a counter only sees the deliveries that really happen.
  *
@@ -26,7 +27,7 @@ int pc_open(char *why, size_t size);
 void pc_enable(void);
 void pc_disable(void);
 /* Print one line per non-zero counter on stdout:
- *   COUNT sys_self N | sys_all N | sig_self N | sig_all N | sc_<syscall> N
+ *   COUNT sys_self N | sys_all N | sig_self N | sig_all N | flt_self N | flt_all N | sc_<syscall> N
  * (sc_: the system calls of a fixed list, see perfcount.c; sys_all counts them all)
  * The prctl that stopped the counters is taken off. 0, or -1 if the counters are not there. */
 int pc_report(void);
