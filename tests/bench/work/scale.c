@@ -1,9 +1,10 @@
-/* scale children N OPS | scale orphans K M reap|keep: the program of the scaling runs (issue #9:
+/* scale children N OPS SECS | scale orphans K M reap|keep: the program of the scaling runs (issue #9:
  * every event must cost O(1) amortised, whatever the number of live or zombie own children).
  *
  * children: first one own child that exits at once and is left a zombie (first in the kernel's line,
  *   as in issue #9 item 12); then fork N children that each block on a gate pipe, so that all N are
- *   alive at once (FORK); then OPS times fork + _exit + waitpid(pid) while the N are alive (ALIVE);
+ *   alive at once (FORK); then fork + _exit + waitpid(pid) while the N are alive, OPS times or for
+ *   SECS seconds, whichever comes first, so that a slow library still gets its cost measured (ALIVE);
  *   then close the gate, so that all N exit at once, and wait for any child until none is left, the
  *   way a program waits for all its workers (EXIT; the zombie in front goes first).
  * orphans: fork K children that exit at once and are never waited for, and wait (WNOWAIT) until each
@@ -13,7 +14,7 @@
  *   children than before the orphans. With `keep` nobody reaps (bare PID 1): only the making is
  *   timed.
  *
- * Prints FORK N ns, ALIVE OPS ns, EXIT N ns, ZOMBIES K ns, ORPHANS M made_ns reaped_ns, each as
+ * Prints FORK N ns, ALIVE ops_done ns, EXIT N ns, ZOMBIES K ns, ORPHANS M made_ns reaped_ns, each as
  * soon as its phase is over (so that a run killed at its time limit still shows the phases it
  * finished), and ERROR <what> on a failure (exit 1). The driver bounds the run in time. */
 #include <errno.h>
@@ -124,7 +125,7 @@ static int make_zombies(long k)
 	return 0;
 }
 
-static int children(long n, long ops)
+static int children(long n, long ops, double secs)
 {
 	pid_t *pid = calloc((size_t)n, sizeof *pid);
 	int gate[2];
@@ -161,9 +162,13 @@ static int children(long n, long ops)
 		}
 	}
 	if (rc == 0) {
+		int64_t end;
+		long done = 0;
+
 		report("FORK", n, now_ns() - t);
 		t = now_ns();
-		for (long i = 0; i < ops && rc == 0; i++) {
+		end = t + (int64_t)(secs * 1e9);
+		for (; done < ops && rc == 0 && (done == 0 || now_ns() < end); done++) {
 			pid_t p = fork();
 
 			if (p == 0) {
@@ -172,7 +177,7 @@ static int children(long n, long ops)
 			rc = p < 0 ? fail("fork", errno) : wait_exited(p);
 		}
 		if (rc == 0) {
-			report("ALIVE", ops, now_ns() - t);
+			report("ALIVE", done, now_ns() - t);
 		}
 	}
 	t = now_ns();
@@ -231,12 +236,12 @@ static int orphans(long k, long m, int reaped)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "children")) {
-		return children(atol(argv[2]), atol(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "children")) {
+		return children(atol(argv[2]), atol(argv[3]), atof(argv[4]));
 	}
 	if (argc == 5 && !strcmp(argv[1], "orphans")) {
 		return orphans(atol(argv[2]), atol(argv[3]), !strcmp(argv[4], "reap"));
 	}
-	fprintf(stderr, "usage: scale children N OPS | scale orphans K M reap|keep\n");
+	fprintf(stderr, "usage: scale children N OPS SECS | scale orphans K M reap|keep\n");
 	return 2;
 }
