@@ -55,6 +55,12 @@ int ns_wait(struct ns_run *r, double timeout_s, int *code, int64_t *t_end_ns);
 /* SIGKILL PID 1 (so the whole namespace) and collect it. */
 void ns_kill(struct ns_run *r);
 int64_t now_ns(void);
+/* Run argv in a fresh namespace (as PID 1, or under the stub PID 1), stdin /dev/null, stdout and
+ * stderr into a memfd, pinned to cpu (-1: not), for at most timeout_s (then the namespace is
+ * killed). Returns the output (malloc'ed) and *code: the exit code or 128+signal; -1 if it did not
+ * finish in time; -2 if it could not be started (errno says why). */
+char *ns_capture(const char *const *argv, const char *const *envp, bool pid1, int cpu, double timeout_s,
+                 int *code);
 /* Read everything written to a memfd; malloc'ed, NUL-terminated. */
 char *fd_slurp(int fd);
 /* The last `lines` lines of s (a pointer into s). */
@@ -91,7 +97,37 @@ void table_row(const char *const *cells);
 void failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int failures(void);
 
+/* ---- the program's own loops (loops.c; attrib.c counts what they do) ---- */
+enum loop_kind_id { LK_FORK, LK_VFORK, LK_SPAWN, LK_SYSTEM, LK_POPEN, LK_POLL, LK_EXEC, LK_COUNT };
+struct loop_kind {
+	const char *arg;        /* work/loops KIND */
+	const char *desc;
+	bool as_pid1;           /* measured as PID 1 too, not only inert */
+	double target_pid1;     /* issue #11: reap.so / empty .so as PID 1 at least this; 0: none stated */
+	long count_ops;         /* operations of a counted run (attrib.c) */
+};
+extern const struct loop_kind loop_kinds[LK_COUNT];
+/* Issue #11: inert, every loop at least this fraction of the empty preload's speed, and an exec'd
+ * inert program at most this many microseconds slower than with the empty preload. */
+#define TARGET_INERT_RATIO 0.99
+#define TARGET_EXEC_US 5.0
+/* The configurations of a loop: as PID 1 (reap.so active) or as a plain process under a stub
+ * PID 1 (reap.so inert), each with no preload, the empty preload and reap.so. */
+enum { CFG_PID1_NONE, CFG_PID1_EMPTY, CFG_PID1_REAP, CFG_PLAIN_NONE, CFG_PLAIN_EMPTY, CFG_PLAIN_REAP, N_LOOP_CFG };
+struct loop_cfg {
+	bool pid1;
+	enum preload preload;
+	const char *name;
+};
+extern const struct loop_cfg loop_cfgs[N_LOOP_CFG];
+/* Medians over the timed rounds, per operation. */
+struct loop_stat {
+	bool ok;
+	double us, user_us, sys_us, child_us;   /* wall; CPU of the loop's process; of its children */
+};
+
 /* ---- the measurements; each fills `results` for the target summary ---- */
+#define SCALE_MAX 3
 struct results {
 	bool have_startup, have_loops, have_storm, have_signal;
 	double startup_added_ms[C_COUNT];    /* median over rounds of (candidate - bare), /bin/true */
@@ -101,11 +137,23 @@ struct results {
 	bool storm_ok[C_COUNT];
 	double storm_zmax[C_COUNT], storm_lat_med[C_COUNT], storm_lat_p99[C_COUNT];
 	double signal_ms[C_COUNT];
+	/* loops.c, against the empty preload: [kind][0 as PID 1, 1 inert]; NAN if not taken */
+	struct loop_stat loop[LK_COUNT][N_LOOP_CFG];
+	double loop_vs_empty[LK_COUNT][2];      /* median per-round ratio of ops/s, reap.so / empty .so */
+	double loop_us_vs_empty[LK_COUNT][2];   /* median per-round difference, us per operation */
+	/* scale.c: median cost per event in us; NAN not taken, INFINITY did not finish in time */
+	bool have_scale_children, have_scale_orphans;
+	int scale_n[SCALE_MAX], scale_k[SCALE_MAX], n_scale_n, n_scale_k;
+	double scale_limit_s;
+	double scale_exit_us[SCALE_MAX][C_COUNT], scale_alive_us[SCALE_MAX][C_COUNT];
+	double scale_orphan_us[SCALE_MAX][C_COUNT];
 };
 extern struct results results;
 void measure_startup(void);
 void measure_idle(void);     /* memory, processes, signal to exit */
 void measure_loops(void);
+void measure_attribution(void);  /* after measure_loops: its CPU times */
+void measure_scale(void);
 void measure_storm(void);
 void summarize_targets(void);
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -188,6 +189,41 @@ void ns_kill(struct ns_run *r)
 	if (ns_wait(r, 10, NULL, NULL) != 0) {
 		fprintf(stderr, "reapbench: namespace of pid %d survived SIGKILL for 10 s\n", (int)r->pid);
 	}
+}
+
+char *ns_capture(const char *const *argv, const char *const *envp, bool pid1, int cpu, double timeout_s,
+                 int *code)
+{
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC), out_fd = memfd_create("ns-out", MFD_CLOEXEC);
+	struct launch l = {.argv = argv, .envp = envp, .pid1 = pid1, .in_fd = null_fd, .out_fd = out_fd, .cpu = cpu,
+	                   .keep = {-1, -1, -1, -1}};
+	struct ns_run run;
+	char *text;
+	int err;
+
+	*code = -2;
+	if (null_fd < 0 || out_fd < 0 || ns_start(&run, &l) != 0) {
+		err = errno;
+		text = calloc(1, 1);
+	} else {
+		if (ns_wait(&run, timeout_s, code, NULL) != 0) {
+			ns_kill(&run);
+			*code = -1;
+		}
+		err = errno;
+		text = fd_slurp(out_fd);
+	}
+	if (null_fd >= 0) {
+		close(null_fd);
+	}
+	if (out_fd >= 0) {
+		close(out_fd);
+	}
+	if (!text) {
+		abort();
+	}
+	errno = err;
+	return text;
 }
 
 char *fd_slurp(int fd)

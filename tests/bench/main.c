@@ -4,7 +4,7 @@
  * unless a measurement could not be taken; the numbers never fail it.
  *
  * usage: reapbench --shim ABS/reap.so --empty ABS/empty.so --work ABS/build/bench [--out FILE] [--quick]
- *                  [--only startup,idle,loops,storm] [--no-rt] */
+ *                  [--only storm,loops,attrib,scale,startup,idle] [--no-rt] */
 #include "bench.h"
 
 #include <dirent.h>
@@ -125,7 +125,7 @@ static bool check_tools(void)
 {
 	static const char *const tools[] = {"/usr/bin/tini", "/usr/bin/dumb-init", "/usr/bin/catatonit", "/bin/true",
 	                                    NULL};
-	static const char *const progs[] = {"storm", "loops", "idle", NULL};
+	static const char *const progs[] = {"storm", "loops", "idle", "scale", NULL};
 	bool ok = true;
 
 	if (access(cfg.shim, R_OK) != 0 || access(cfg.empty, R_OK) != 0) {
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 			cfg.quick = true;
 		} else {
 			fprintf(stderr, "usage: reapbench --shim ABS/reap.so --empty ABS/empty.so --work DIR [--out FILE] [--quick] "
-			                "[--only startup,idle,loops,storm] [--no-rt]\n");
+			                "[--only storm,loops,attrib,scale,startup,idle] [--no-rt]\n");
 			return 2;
 		}
 	}
@@ -214,8 +214,12 @@ int main(int argc, char **argv)
 			measure_storm();
 		}
 		if (want(only, "loops")) {
-			progress("cost to the program's own work", 70);
+			progress("cost to the program's own work", 100);
 			measure_loops();
+		}
+		if (want(only, "scale")) {
+			progress("scaling with many own children", 120);
+			measure_scale();
 		}
 		if (want(only, "startup")) {
 			progress("start-up", 3);
@@ -224,6 +228,11 @@ int main(int argc, char **argv)
 		if (want(only, "idle")) {
 			progress("memory, processes, signal to exit", 5);
 			measure_idle();
+		}
+		/* Last: while the kernel counters are registered every system call is slower. */
+		if (want(only, "attrib")) {
+			progress("where the cost goes (kernel counters)", 25);
+			measure_attribution();
 		}
 		{
 			double load[3] = {0, 0, 0};

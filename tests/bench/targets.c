@@ -1,5 +1,5 @@
-/* The targets of issue #5, checked against this run's medians. Printed, never enforced: numbers
- * do not fail the benchmark. */
+/* The targets of issues #5, #11 and #9 (scaling), checked against this run's medians. Printed,
+ * never enforced: numbers do not fail the benchmark. */
 #include "bench.h"
 
 #include <math.h>
@@ -38,9 +38,100 @@ static void storm_target(const char *what, const double *v, const char *unit)
 	    v[C_REAP], unit, cands[b].name, v[b], unit, v[C_REAP] / v[b], verdict(v[C_REAP] <= v[b]));
 }
 
+/* Issue #11: reap.so against the empty preload, in the same run. */
+static void issue11_targets(void)
+{
+	double worst = INFINITY;
+	const char *worst_name = "-";
+	char misses[1024] = "";
+	size_t len = 0;
+
+	out("\n### Targets of issue #11 (this run; ratios reap.so / empty .so)\n\n");
+	for (int k = 0; k < LK_COUNT; k++) {
+		double r = results.loop_vs_empty[k][0], t = loop_kinds[k].target_pid1;
+
+		if (t > 0) {
+			out("- as PID 1, %s >= %.2f: %.3f (%+.2f us/op): %s\n", loop_kinds[k].desc, t, r,
+			    results.loop_us_vs_empty[k][0], isnan(r) ? "not taken" : verdict(r >= t));
+		}
+	}
+	for (int k = 0; k < LK_COUNT; k++) {
+		double r = results.loop_vs_empty[k][1];
+
+		if (k == LK_EXEC) {
+			continue;
+		}
+		if (isnan(r) || r < TARGET_INERT_RATIO) {
+			len += (size_t)snprintf(misses + len, len < sizeof misses ? sizeof misses - len : 0, "%s%s %.3f",
+			                        len ? "; " : "", loop_kinds[k].desc, r);
+		}
+		if (r < worst) {
+			worst = r;
+			worst_name = loop_kinds[k].desc;
+		}
+	}
+	out("- inert, every loop >= %.2f: worst %.3f (%s): %s%s%s\n", TARGET_INERT_RATIO, worst, worst_name,
+	    verdict(!misses[0]), misses[0] ? "; misses: " : "", misses);
+	{
+		double us = results.loop_us_vs_empty[LK_EXEC][1];
+
+		out("- an exec'd inert program within %.0f us of the empty preload: %+.2f us (ratio %.3f): %s\n",
+		    TARGET_EXEC_US, us, results.loop_vs_empty[LK_EXEC][1],
+		    isnan(us) ? "not taken" : verdict(us <= TARGET_EXEC_US));
+	}
+}
+
+/* How a cost per event grows from the smallest size to the largest; "did not finish" as such. */
+static void growth(char *b, size_t n, const double *first, const double *last, enum cand_id id, double limit_s)
+{
+	if (isinf(last[id])) {
+		snprintf(b, n, "%s %.1f us, then did not finish in %.0f s", cands[id].name, first[id], limit_s);
+	} else {
+		snprintf(b, n, "%s %.1f -> %.1f us (x%.2f)", cands[id].name, first[id], last[id], last[id] / first[id]);
+	}
+}
+
+/* Issue #9 item 12: a cost per event that does not grow with the number of own children. Met when
+ * reap.so's cost grows by no more than half as much again as bare's (or tini's for orphans). */
+static void scaling_line(const char *what, const double (*v)[C_COUNT], int n_sizes, const char *unit,
+                         const char *var, int first, int last, enum cand_id ref)
+{
+	const double *a = v[0], *z = v[n_sizes - 1];
+	char r[160], b[160], t[160];
+	bool met;
+
+	growth(r, sizeof r, a, z, C_REAP, results.scale_limit_s);
+	growth(b, sizeof b, a, z, C_BARE, results.scale_limit_s);
+	growth(t, sizeof t, a, z, C_TINI, results.scale_limit_s);
+	met = !isinf(z[C_REAP]) && z[C_REAP] / a[C_REAP] <= 1.5 * (z[ref] / a[ref]);
+	out("- %s, cost per %s from %s = %d to %s = %d: %s; %s; %s: %s\n", what, unit, var, first, var, last, r, b, t,
+	    isnan(z[C_REAP]) || isnan(a[C_REAP]) ? "not taken" : verdict(met));
+}
+
+static void scaling_targets(void)
+{
+	out("\n### Scaling (issue #9 item 12: O(1) per event; met when reap.so's cost grows at most 1.5 times as\n"
+	    "much as the reference's)\n\n");
+	if (results.have_scale_children && results.n_scale_n > 1) {
+		int n0 = results.scale_n[0], n1 = results.scale_n[results.n_scale_n - 1];
+
+		scaling_line("N own children exiting at once, then waited (reference bare)", results.scale_exit_us,
+		             results.n_scale_n, "child", "N", n0, n1, C_BARE);
+		scaling_line("fork + wait with N own children alive (reference bare)", results.scale_alive_us,
+		             results.n_scale_n, "op", "N", n0, n1, C_BARE);
+	}
+	if (results.have_scale_orphans && results.n_scale_k > 1) {
+		scaling_line("orphans with K own zombies (reference tini, which reaps them too)", results.scale_orphan_us,
+		             results.n_scale_k, "orphan", "K", results.scale_k[0], results.scale_k[results.n_scale_k - 1],
+		             C_TINI);
+	}
+}
+
 void summarize_targets(void)
 {
-	out("\n### Targets of issue #5 (this run)\n\n");
+	if (results.have_storm || results.have_loops || results.have_startup || results.have_signal) {
+		out("\n### Targets of issue #5 (this run; ratios against no preload)\n\n");
+	}
 	if (results.have_storm) {
 		storm_target("zombie high-water mark (median of per-round max)", results.storm_zmax, "zombies");
 		storm_target("reap latency, median", results.storm_lat_med, "us");
@@ -87,5 +178,11 @@ void summarize_targets(void)
 			out("- signal to exit (no target in the issue; reported): reap.so %.3f ms, best wrapper %s %.3f ms\n",
 			    results.signal_ms[C_REAP], cands[b].name, results.signal_ms[b]);
 		}
+	}
+	if (results.have_loops) {
+		issue11_targets();
+	}
+	if (results.have_scale_children || results.have_scale_orphans) {
+		scaling_targets();
 	}
 }
