@@ -242,6 +242,26 @@ MODE_TESTS(sigquery, "core_sigquery", NULL)
 MODE_TESTS(threads, "core_threads", "all")
 MODE_TESTS(exec, "core_exec", NULL)
 
+/* The split-mode init shows as reap-init in `ps aux` too (its argument list, which musl hands no
+ * constructor: the shim keeps it from __libc_start_main). */
+Test(musl, split_init_named_for_ps)
+{
+	struct proc p;
+	int port = start_seed(SPLIT1, NONE, &p);
+	char path[64], cmdline[256] = "";
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)p.init_pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f != NULL ? fread(cmdline, 1, sizeof cmdline - 1, f) : 0;
+	if (f != NULL) {
+		fclose(f);
+	}
+	struct run_result r;
+	finish_seed(&p, port, &r);
+	cr_expect(n > 0 && strcmp(cmdline, "reap-init") == 0, "PID 1's argument list is \"%s\", expected reap-init",
+		  cmdline);
+	run_result_free(&r);
+}
+
 /* ---- how PID 1 ends ---------------------------------------------------------------------------- */
 
 static bool exited_with(const struct run_result *r, int code)
