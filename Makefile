@@ -117,11 +117,11 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h)
 	$(CC) $(TEST_CFLAGS) -Itests $< $(TEST_LIB) -o $@ -lcriterion
 
 # The musl tier (tests/test_musl.c): the library and the programs it runs, built with Debian's
-# musl-gcc into build/ARCH-linux-musl/ by a make of its own: the core scenarios and end_exit.
+# musl-gcc into build/ARCH-linux-musl/ by a make of its own: the core scenarios, end_exit, sig_idle.
 MUSL_CC  ?= musl-gcc
 MUSL_BUILD := build/$(word 1,$(NATIVE_WORDS))-linux-musl
 MUSL_SCENARIOS := $(patsubst tests/scenarios/%.c,$(MUSL_BUILD)/scenarios/%,$(wildcard tests/scenarios/core_*.c) \
-	tests/scenarios/end_exit.c)
+	tests/scenarios/end_exit.c tests/scenarios/sig_idle.c)
 
 musl-tier:
 	@command -v $(MUSL_CC) >/dev/null 2>&1 || { echo "musl tier: no $(MUSL_CC) (Debian: musl-tools; make test installs it)" >&2; exit 1; }

@@ -46,6 +46,7 @@ TestSuite(musl_spawn, .init = preflight, .timeout = 900);
 TestSuite(musl_sigchld, .init = preflight, .timeout = 900);
 TestSuite(musl_entries, .init = preflight, .timeout = 900);
 TestSuite(musl_exit, .init = preflight, .timeout = 120);
+TestSuite(musl_signals, .init = preflight, .timeout = 120);
 
 /* ---- what the library exports and needs ------------------------------------------------------ */
 
@@ -362,4 +363,56 @@ Test(musl_exit, inert_exits_as_musl)
 		run_result_free(&a);
 		run_result_free(&b);
 	}
+}
+
+/* ---- termination signals of a handler-less PID 1 ------------------------------------------------ */
+
+/* 128+N promptly (nobody else to wait for), the program seeing its own SIG_DFL; for musl's own
+ * first and last real-time signals too (musl's SIGRTMIN is 35: it keeps 32 to 34 for itself). */
+Test(musl_signals, dfl_exits_128_plus_n)
+{
+	const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGPIPE, 35, 63 };
+	const char *argv[] = { scenario("sig_idle"), NULL };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct run_opts o = cfg_opts(SHIM, NULL, 4);
+		struct proc p;
+		struct run_result r;
+		start_until(&p, argv, &o, "READY");
+		proc_signal(&p, sigs[i]);
+		proc_finish(&p, &r);
+		cr_expect(exited_with(&r, 128 + sigs[i]) && strstr(r.out, "term=SIG_DFL") != NULL,
+			  "signal %d: expected exit %d and the program seeing SIG_DFL, raw status %#x:\n%s", sigs[i],
+			  128 + sigs[i], r.status, r.out);
+		run_result_free(&r);
+	}
+}
+
+/* Negative control: without the preload the kernel drops them for the namespace's init. */
+Test(musl_signals, dfl_dropped_without_shim)
+{
+	const int sigs[] = { SIGTERM, 35 };
+	const char *argv[] = { scenario("sig_idle"), NULL };
+	struct run_opts o = cfg_opts(NO_PRELOAD, NULL, RUN_S);
+	struct proc p;
+	struct run_result r;
+	start_until(&p, argv, &o, "READY");
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		cr_expect(survives(&p, sigs[i], (int)i + 1), "signal %d ended PID 1 without the shim", sigs[i]);
+	}
+	finish_by_sigkill(&p, &r);
+	run_result_free(&r);
+}
+
+Test(musl_signals, exit_zero)
+{
+	const char *env[] = { "REAP_EXIT_ZERO=143", NULL };
+	const char *argv[] = { scenario("sig_idle"), NULL };
+	struct run_opts o = cfg_opts(SHIM, env, 4);
+	struct proc p;
+	struct run_result r;
+	start_until(&p, argv, &o, "READY");
+	proc_signal(&p, SIGTERM);
+	proc_finish(&p, &r);
+	cr_expect(exited_with(&r, 0), "SIGTERM under REAP_EXIT_ZERO=143: raw status %#x:\n%s", r.status, r.out);
+	run_result_free(&r);
 }
