@@ -53,7 +53,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_LIB := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: all install test test-run test-deps check-root clean dist
+.PHONY: all install test test-run test-deps check-root clean dist musl-tier
 all: $(BUILD)/reap.so
 
 $(BUILD)/shim/%.o: shim/%.c $(SHIM_HDR) Makefile
@@ -116,6 +116,17 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Itests $< $(TEST_LIB) -o $@ -lcriterion
 
+# The musl tier (tests/test_musl.c): the library and the programs it runs, built with Debian's
+# musl-gcc into build/ARCH-linux-musl/ by a make of its own: the core scenarios, end_exit, sig_idle.
+MUSL_CC  ?= musl-gcc
+MUSL_BUILD := build/$(word 1,$(NATIVE_WORDS))-linux-musl
+MUSL_SCENARIOS := $(patsubst tests/scenarios/%.c,$(MUSL_BUILD)/scenarios/%,$(wildcard tests/scenarios/core_*.c) \
+	tests/scenarios/end_exit.c tests/scenarios/sig_idle.c)
+
+musl-tier:
+	@command -v $(MUSL_CC) >/dev/null 2>&1 || { echo "musl tier: no $(MUSL_CC) (Debian: musl-tools; make test installs it)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory CC=$(MUSL_CC) EXPECT_TARGET=$(notdir $(MUSL_BUILD)) $(MUSL_BUILD)/reap.so $(MUSL_SCENARIOS)
+
 # Everything the tests need from Debian's packages; a fresh machine gets it here.
 test-deps:
 	@tests/install-deps.sh
@@ -126,7 +137,7 @@ test-deps:
 test: test-deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(GO_PROGRAMS) $(TESTS) bench-build
+test-run: all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(GO_PROGRAMS) $(TESTS) bench-build musl-tier
 	@tests/run-tests.sh $(TESTS)
 
 clean:

@@ -1,5 +1,5 @@
 /* exec.c: owns the exec family in an active process (execve, execv, execvp, execvpe, execl, execlp,
- * execle, fexecve, execveat; glibc builds none of them on the exported execve).
+ * execle, fexecve, and glibc's execveat; neither libc builds them on the exported execve).
  *
  * The new image starts with the children of the old one, and must know which of them are the
  * program's own (a re-exec'ing master keeps its workers) and which are orphans that happened to be
@@ -105,6 +105,8 @@ REAP_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	return LIBC(fexecve)(fd, argv, envp);
 }
 
+#if defined(__GLIBC__)
+/* glibc 2.34 and later; musl has no execveat. */
 REAP_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
 	if (LIBC(execveat) == NULL) {
@@ -114,6 +116,7 @@ REAP_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *
 	WITH_OWN_LIST(envp, LIBC(execveat)(dirfd, path, argv, env_, flags));
 	return LIBC(execveat)(dirfd, path, argv, envp, flags);
 }
+#endif
 
 REAP_EXPORT int execv(const char *path, char *const argv[])
 {

@@ -5,11 +5,16 @@
  * syscall(SYS_exit) are caught in spawn.c.
  * What the end of PID 1 gives the rest of the namespace is terminate.c's.
  *
- * glibc's start code calls exit without the PLT when main returns, so no exit wrapper would see
- * it: __libc_start_main is wrapped to run main inside a function that calls the shim's exit with
- * main's result. Other exits made inside libc (the last thread's pthread_exit, error, argp) reach
- * an on_exit handler registered just before main, which runs after the exit handlers the program
- * registered in main but before the static destructors and the libraries' destructors. */
+ * Both libcs' start code calls exit without the PLT when main returns, so no exit wrapper would
+ * see it: __libc_start_main is wrapped to run main inside a function that calls the shim's exit
+ * with main's result. Other exits made inside libc (the last thread's pthread_exit; glibc's error
+ * and argp) reach an exit handler registered just before main, which runs after the exit handlers
+ * the program registered in main but before the static destructors and the libraries' destructors.
+ *
+ * REAP_EXIT_ZERO: glibc hands exit's status to the program's on_exit handlers, so there it is
+ * changed only by a handler registered before all others, which runs last. musl has no on_exit
+ * (nothing in the process sees the status), and changes it where exit begins; its only exits
+ * that no wrapper sees have status 0 (the last thread's pthread_exit, daemon's parent). */
 #include "exit.h"
 
 #include <err.h>
@@ -24,21 +29,25 @@
 #include "terminate.h"
 
 static main_fn *program_main;
+static char **program_argv;
 
 static void __attribute__((noreturn)) end_then_exit(int status)
 {
 	terminate_before_exit();
+#if defined(__GLIBC__)
 	LIBC(exit)(status);
+#else
+	LIBC(exit)(terminate_final_status(status));
+#endif
 }
 
 /* An exit the shim's wrappers did not see. */
-static void end_late(int status, void *arg)
+static void end_late(void)
 {
-	(void)status;
-	(void)arg;
 	terminate_before_exit();
 }
 
+#if defined(__GLIBC__)
 /* Registered before any other exit handler, so it runs last of all: REAP_EXIT_ZERO. */
 static void apply_exit_zero(int status, void *arg)
 {
@@ -50,21 +59,43 @@ static void apply_exit_zero(int status, void *arg)
 		LIBC(_exit)(code);
 	}
 }
+#endif
 
 static int __attribute__((noreturn)) main_then_exit(int argc, char **argv, char **envp)
 {
-	on_exit(end_late, NULL);
+	if (reap_is_init()) {
+		atexit(end_late);
+	}
 	end_then_exit(program_main(argc, argv, envp));
+}
+
+/* Whether main must run inside main_then_exit. glibc has run the constructors before the program's
+ * start code, so the shim knows already whether it acts as PID 1; musl runs them inside
+ * __libc_start_main, after this wrapper, so main always runs inside main_then_exit, which asks
+ * again (in any other process it is exactly musl's own exit(main(...))). */
+static bool main_needs_wrapping(void)
+{
+#if defined(__GLIBC__)
+	return reap_is_init();
+#else
+	return true;
+#endif
 }
 
 REAP_EXPORT int __libc_start_main(main_fn *main, int argc, char **argv, void (*init)(void), void (*fini)(void),
 				  void (*rtld_fini)(void), void *stack_end)
 {
-	if (reap_is_init()) {
+	program_argv = argv;
+	if (main_needs_wrapping()) {
 		program_main = main;
 		main = main_then_exit;
 	}
 	return LIBC(__libc_start_main)(main, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+char **exit_program_argv(void)
+{
+	return program_argv;
 }
 
 REAP_EXPORT void exit(int status)
@@ -124,5 +155,7 @@ REAP_EXPORT void errx(int status, const char *format, ...)
 
 void exit_init(void)
 {
+#if defined(__GLIBC__)
 	on_exit(apply_exit_zero, NULL);
+#endif
 }

@@ -21,6 +21,7 @@
 #include "children.h"
 #include "config.h"
 #include "exec.h"
+#include "exit.h"
 #include "log.h"
 #include "real.h"
 #include "registry.h"
@@ -166,7 +167,8 @@ static void start(char **argv)
 	act_in_process(self, mode);
 }
 
-/* glibc hands every constructor the program's arguments; the split-mode init reuses their memory. */
+/* The split-mode init reuses the memory of the program's arguments: glibc hands them to every
+ * constructor; musl runs the constructors inside __libc_start_main, whose wrapper kept them. */
 #ifdef __GLIBC__
 __attribute__((constructor)) static void reap_start(int argc, char **argv)
 {
@@ -176,6 +178,6 @@ __attribute__((constructor)) static void reap_start(int argc, char **argv)
 #else
 __attribute__((constructor)) static void reap_start(void)
 {
-	start(NULL);
+	start(exit_program_argv());
 }
 #endif

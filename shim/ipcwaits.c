@@ -1,14 +1,14 @@
 /* ipcwaits.c: owns the waits on IPC objects and asynchronous I/O that the kernel never restarts
- * after a signal handler: msgrcv, msgsnd, semop, semtimedop (System V), sem_timedwait and
- * sem_clockwait (POSIX semaphores: a timed futex wait), aio_suspend and aio_suspend64, and, through
- * syscall(), io_uring_enter, io_getevents and io_pgetevents. They follow the rule of sleeps.h; a
- * call that fails with EINTR has consumed nothing (no message, no semaphore operation, no event,
- * no submission), so making it again is safe. */
+ * after a signal handler: msgrcv, msgsnd, semop, semtimedop (System V), sem_timedwait and glibc's
+ * sem_clockwait (POSIX semaphores: a timed futex wait), aio_suspend and glibc's aio_suspend64,
+ * and, through syscall(), io_uring_enter, io_getevents and io_pgetevents. They follow the rule of
+ * sleeps.h; a call that fails with EINTR has consumed nothing (no message, no semaphore operation,
+ * no event, no submission), so making it again is safe. */
 #include "ipcwaits.h"
 
 #include <aio.h>
-#include <linux/io_uring.h>
 #include <semaphore.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -19,13 +19,23 @@
 #include "real.h"
 #include "sleeps.h"
 
-/* Newer than the kernel headers the shim may be built with. */
-#ifndef IORING_ENTER_ABS_TIMER
+/* What io_uring_enter's wait takes, from the kernel's ABI (<linux/io_uring.h>, which musl's
+ * toolchains do not carry, and whose older copies lack the last two flags). */
+#define IORING_ENTER_EXT_ARG (1U << 3)
 #define IORING_ENTER_ABS_TIMER (1U << 5)
-#endif
-#ifndef IORING_ENTER_EXT_ARG_REG
 #define IORING_ENTER_EXT_ARG_REG (1U << 6)
-#endif
+
+struct uring_wait_arg { /* struct uring_wait_arg */
+	uint64_t sigmask;
+	uint32_t sigmask_sz;
+	uint32_t min_wait_usec;
+	uint64_t ts; /* a struct uring_timespec * */
+};
+
+struct uring_timespec { /* struct uring_timespec */
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
 
 REAP_EXPORT ssize_t msgrcv(int id, void *message, size_t size, long type, int flags)
 {
@@ -56,7 +66,8 @@ REAP_EXPORT int sem_timedwait(sem_t *sem, const struct timespec *at)
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sem_timedwait)(sem, at));
 }
 
-/* glibc 2.30 and later. */
+#if defined(__GLIBC__)
+/* glibc 2.30 and later; musl has no sem_clockwait. */
 REAP_EXPORT int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *at)
 {
 	if (LIBC(sem_clockwait) == NULL) {
@@ -65,6 +76,7 @@ REAP_EXPORT int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec
 	}
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sem_clockwait)(sem, clock, at));
 }
+#endif
 
 static int suspend(const struct aiocb *const list[], int n, const struct timespec *timeout)
 {
@@ -79,11 +91,14 @@ REAP_EXPORT int aio_suspend(const struct aiocb *const list[], int n, const struc
 	return suspend(list, n, timeout);
 }
 
-/* The same function in glibc on 64-bit systems; <aio.h> names it with _FILE_OFFSET_BITS=64. */
+#if defined(__GLIBC__)
+/* The same function in glibc on 64-bit systems; <aio.h> names it with _FILE_OFFSET_BITS=64. musl's
+ * <aio.h> makes the name a macro for aio_suspend, so no program built against it calls it. */
 REAP_EXPORT int aio_suspend64(const struct aiocb64 *const list[], int n, const struct timespec *timeout)
 {
 	return suspend((const struct aiocb *const *)list, n, timeout);
 }
+#endif
 
 /* --- through syscall() ----------------------------------------------------------------------- */
 
@@ -103,16 +118,13 @@ bool ipcwaits_is_raw_wait(long nr)
 	}
 }
 
-/* io_uring_enter(fd, to_submit, min_complete, flags, arg, argsz): with IORING_ENTER_EXT_ARG, arg
- * may carry a relative timeout, which shrinks; an absolute one (IORING_ENTER_ABS_TIMER) or a
- * registered wait region (IORING_ENTER_EXT_ARG_REG) serves again as it is. */
 #ifdef SYS_io_uring_enter
 /* One io_uring_enter with what is left of the timeout in ext. */
-static long uring_enter_once(const long args[6], struct io_uring_getevents_arg *ext, long long deadline,
+static long uring_enter_once(const long args[6], struct uring_wait_arg *ext, long long deadline,
 			     const struct timespec *timeout)
 {
 	struct timespec left;
-	struct __kernel_timespec ts;
+	struct uring_timespec ts;
 
 	sleeps_left(deadline, timeout, &left);
 	ts.tv_sec = left.tv_sec;
@@ -127,8 +139,8 @@ static long uring_enter_once(const long args[6], struct io_uring_getevents_arg *
 static long uring_enter(const long args[6])
 {
 	unsigned flags = (unsigned)args[3];
-	struct io_uring_getevents_arg ext = {0};
-	struct __kernel_timespec given;
+	struct uring_wait_arg ext = {0};
+	struct uring_timespec given;
 	struct timespec timeout;
 	long long deadline;
 

@@ -35,14 +35,11 @@ void real_bind_async_safe(void)
 	BIND(execve);
 	BIND(execvpe);
 	BIND(fexecve);
-	BIND(execveat);
 	BIND(quick_exit);
 	BIND(_exit);
 	BIND(_Exit);
 	BIND(poll);
-	BIND(__poll_chk);
 	BIND(ppoll);
-	BIND(__ppoll_chk);
 	BIND(select);
 	BIND(pselect);
 	BIND(epoll_wait);
@@ -52,9 +49,15 @@ void real_bind_async_safe(void)
 	BIND(pause);
 	BIND(sigsuspend);
 	BIND(sigpause);
+	BIND(sigtimedwait);
+#if defined(__GLIBC__)
+	/* glibc's own names, which musl does not have (and whose wrappers only glibc builds export). */
+	BIND(execveat);
+	BIND(__poll_chk);
+	BIND(__ppoll_chk);
 	BIND(__xpg_sigpause);
 	BIND(__sigpause);
-	BIND(sigtimedwait);
+#endif
 }
 
 static spawn_fn *versioned(spawn_fn **slot, const char *name)

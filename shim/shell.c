@@ -1,18 +1,20 @@
 /* shell.c: owns system, popen (and glibc's alias _IO_popen), pclose, fclose (and _IO_fclose) of a
  * popen stream, and wordexp in an active process.
  *
- * glibc's versions create their children with internal calls the shim cannot interpose and wait
- * for them the same way, so a child of theirs would look foreign and be reaped behind their back
- * (system() and pclose() would then fail with ECHILD). system and popen are therefore done here,
- * with the same contract as glibc 2.36 (same argv, signal handling and error codes) and children
- * the registry knows; wordexp stays glibc's, inside an "opaque window" during which no unknown
+ * glibc's and musl's versions create their children with internal calls the shim cannot interpose
+ * and wait for them the same way (musl's pclose with a raw system call), so a child of theirs
+ * would look foreign and be reaped behind their back (system() and pclose() would then fail with
+ * ECHILD). system and popen are therefore done here, with the contract of the libc the shim is
+ * built for (glibc 2.36's or musl 1.2's: same argv, signal handling and error codes) and children
+ * the registry knows; wordexp stays libc's, inside an "opaque window" during which no unknown
  * child is reaped. An inert process uses libc's own functions throughout, apart from closing a
  * stream an active image opened.
  *
- * glibc's fclose of a popen stream is its pclose. The shim's streams are plain fdopen streams
- * (fileno() works on them), so fclose is wrapped too: while any of them is open it looks the stream
- * up, and costs one atomic load otherwise. glibc's fcloseall and exit only flush popen streams,
- * and its freopen crashes on one; neither needs the shim. */
+ * The shim's streams are plain fdopen streams (fileno() works on them), so fclose is wrapped too:
+ * glibc's fclose of a popen stream is its pclose, musl's only closes it; either way the shim
+ * forgets the stream. While any of them is open fclose looks the stream up, and costs one atomic
+ * load otherwise. glibc's fcloseall and exit only flush popen streams, and its freopen crashes on
+ * one; neither needs the shim. */
 #include "shell.h"
 
 #include <errno.h>
@@ -33,6 +35,14 @@
 #include "spawn.h"
 
 #define SHELL_PATH "/bin/sh"
+
+/* What system() returns when the shell cannot be started (errno says why): glibc reports the status
+ * of a shell that could not run the command, musl -1. */
+#if defined(__GLIBC__)
+#define SHELL_FAILED_STATUS (127 << 8)
+#else
+#define SHELL_FAILED_STATUS (-1)
+#endif
 
 extern char **environ;
 
@@ -148,7 +158,7 @@ static int run_system(const char *command)
 		}
 		pthread_cleanup_pop(0);
 	} else {
-		status = 127 << 8; /* what the shell reports for a command it cannot run */
+		status = SHELL_FAILED_STATUS;
 	}
 	restore_interrupts();
 	/* The SIGCHLD held back during the call arrives here (unless the caller blocks it too), and
@@ -170,7 +180,11 @@ REAP_EXPORT int system(const char *command)
 		return LIBC(system)(command);
 	}
 	if (command == NULL) {
-		return run_system("exit 0") == 0;
+#if defined(__GLIBC__)
+		return run_system("exit 0") == 0; /* whether a shell runs */
+#else
+		return 1; /* musl takes it for granted */
+#endif
 	}
 	return run_system(command);
 }
@@ -187,6 +201,8 @@ static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pipe_stream *streams;
 static int streams_open; /* read without the lock: fclose's fast path */
 
+#if defined(__GLIBC__)
+/* glibc: 'r' or 'w', and 'e', in any order. */
 static bool parse_mode(const char *mode, bool *reading, bool *cloexec)
 {
 	bool r = false, w = false;
@@ -210,6 +226,15 @@ static bool parse_mode(const char *mode, bool *reading, bool *cloexec)
 	*reading = r;
 	return r != w;
 }
+#else
+/* musl: the first letter is 'r' or 'w'; an 'e' anywhere after it. */
+static bool parse_mode(const char *mode, bool *reading, bool *cloexec)
+{
+	*reading = mode[0] == 'r';
+	*cloexec = mode[0] != '\0' && strchr(mode + 1, 'e') != NULL;
+	return mode[0] == 'r' || mode[0] == 'w';
+}
+#endif
 
 /* POSIX: streams from earlier popen calls still open in the parent are closed in the new child. */
 static void close_other_streams(posix_spawn_file_actions_t *actions, int keep)
@@ -294,10 +319,12 @@ REAP_EXPORT FILE *popen(const char *command, const char *mode)
 	return open_pipe(command, mode);
 }
 
+#if defined(__GLIBC__)
 REAP_EXPORT FILE *_IO_popen(const char *command, const char *mode)
 {
 	return open_pipe(command, mode);
 }
+#endif
 
 /* Unlinks the shim's stream of file; NULL if file is not one. */
 static struct pipe_stream *take_stream(FILE *file)
@@ -320,8 +347,9 @@ static struct pipe_stream *take_stream(FILE *file)
 	return stream;
 }
 
-/* glibc's pclose: the stream closed, then the child's wait status; a failed flush counts only
- * when the child exited 0, a failed wait makes it -1. Not a cancellation point while it waits. */
+/* pclose: the stream closed, then the child's wait status (-1 if the wait failed); glibc's also
+ * reports a failed flush when the child exited 0, musl's does not. Not a cancellation point while
+ * it waits. */
 static int close_stream(struct pipe_stream *stream)
 {
 	int flushed = LIBC(fclose)(stream->file);
@@ -334,7 +362,12 @@ static int close_stream(struct pipe_stream *stream)
 	pthread_setcancelstate(state, NULL);
 	sigchld_collected(stream->pid, status);
 	free(stream);
+#if defined(__GLIBC__)
 	return status != 0 ? status : flushed;
+#else
+	(void)flushed;
+	return status;
+#endif
 }
 
 REAP_EXPORT int pclose(FILE *file)
@@ -345,6 +378,8 @@ REAP_EXPORT int pclose(FILE *file)
 	return stream != NULL ? close_stream(stream) : LIBC(pclose)(file);
 }
 
+#if defined(__GLIBC__)
+/* glibc's fclose of a popen stream is its pclose. */
 static int close_file(FILE *file)
 {
 	struct pipe_stream *stream = take_stream(file);
@@ -352,12 +387,20 @@ static int close_file(FILE *file)
 	return stream != NULL ? close_stream(stream) : LIBC(fclose)(file);
 }
 
-REAP_EXPORT int fclose(FILE *file)
+REAP_EXPORT int _IO_fclose(FILE *file)
 {
 	return close_file(file);
 }
+#else
+/* musl's fclose of a popen stream only closes it: the child is left for the program's own wait. */
+static int close_file(FILE *file)
+{
+	free(take_stream(file));
+	return LIBC(fclose)(file);
+}
+#endif
 
-REAP_EXPORT int _IO_fclose(FILE *file)
+REAP_EXPORT int fclose(FILE *file)
 {
 	return close_file(file);
 }

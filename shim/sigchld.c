@@ -10,8 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
-#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -19,9 +17,15 @@
 #include <unistd.h>
 
 #include "active.h"
+#include "kernel.h"
 #include "reaper.h"
 #include "registry.h"
 #include "signals.h"
+
+/* The two futex operations of owe_eintr(), from the kernel's ABI (<linux/futex.h>, which musl's
+ * toolchains do not carry). */
+#define FUTEX_WAIT 0
+#define FUTEX_WAIT_BITSET 9
 
 #define PARKED_SLOTS 8
 enum { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_TAKING };
@@ -150,11 +154,11 @@ void sigchld_collected(pid_t pid, int status)
 	}
 	info_from_status(pid, status, &report);
 	report.si_uid = getuid();
-	/* Atomic stores: glibc marks pthread_sigqueue as a leaf, so plain stores to a variable only
-	 * the handler reads could be dropped as dead. */
+	/* Atomic stores: the compiler may take the call for a leaf, and drop plain stores to a variable
+	 * only the handler reads as dead. */
 	__atomic_store_n(&announcing, &report, __ATOMIC_SEQ_CST);
 	/* Directed at this thread with SIGCHLD unblocked: delivered before the call returns. */
-	pthread_sigqueue(pthread_self(), SIGCHLD, (union sigval){.sival_ptr = &report});
+	kernel_queue_to_this_thread(SIGCHLD, (union sigval){.sival_ptr = &report});
 	__atomic_store_n(&announcing, NULL, __ATOMIC_SEQ_CST);
 	registry_forget(pid, -1);
 }

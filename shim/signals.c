@@ -1,7 +1,9 @@
 /* signals.c: owns the program's view of the managed signals' dispositions, and every libc entry
  * point that reads or sets one (sigaction, __sigaction, signal, bsd_signal, ssignal, sysv_signal,
- * __sysv_signal, sigset, sigignore, siginterrupt: glibc routes none of them through the exported
- * sigaction, so each is wrapped). Unmanaged signals go straight to libc.
+ * __sysv_signal, sigset, sigignore, siginterrupt: neither glibc nor musl routes them through the
+ * exported sigaction, so each is wrapped; musl has neither __sigaction, ssignal nor sysv_signal,
+ * and its signal, bsd_signal and __sysv_signal are one function). Unmanaged signals go straight
+ * to libc.
  *
  * In the active process the table is the truth and the kernel holds what the signal's policy
  * derives from it. A child inherits the kernel's actions and a copy of the table but is inert: it
@@ -33,7 +35,9 @@ static __thread unsigned interrupting_runs __attribute__((tls_model("initial-exe
 static policy_fn *policy[NSIG];
 static installed_fn *watcher[NSIG];
 static void *shim_handlers[MAX_SHIM_HANDLERS];
+#if defined(__GLIBC__)
 static sigset_t interrupting; /* managed signals siginterrupt() asked not to restart */
+#endif
 
 /* Writes program[sig]; lock held (or start-up). */
 static void set_program(int sig, const struct sigaction *act)
@@ -190,6 +194,7 @@ static int install(int sig, const struct sigaction *act)
 	/* The kernel can never block these two, and does not report them. */
 	sigdelset(&wish.sa_mask, SIGKILL);
 	sigdelset(&wish.sa_mask, SIGSTOP);
+	memset(&stored, 0, sizeof(stored)); /* musl reports no sa_restorer */
 	if (LIBC(sigaction)(sig, NULL, &stored) == 0) {
 		wish.sa_flags = (act->sa_flags & ~SA_RESTORER) | (stored.sa_flags & SA_RESTORER);
 		wish.sa_restorer = stored.sa_restorer;
@@ -329,12 +334,14 @@ REAP_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction
 	return signals_action(sig, act, old);
 }
 
+#if defined(__GLIBC__)
 REAP_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	return signals_action(sig, act, old);
 }
+#endif
 
-/* signal() and friends build the action glibc would build and set it through signals_action, for
+/* signal() and friends build the action libc would build and set it through signals_action, for
  * a managed signal and for any signal in an active process (every handler of the program must be
  * counted; siginterrupt's choices must be the shim's own). Elsewhere libc's own functions run. */
 static bool ours(int sig)
@@ -363,6 +370,8 @@ static handler_fn *install_simple(int sig, handler_fn *handler, int flags, bool 
 	return old.sa_handler;
 }
 
+#if defined(__GLIBC__)
+/* glibc's signal: the signal blocked in its own handler, SA_RESTART unless siginterrupt said so. */
 static handler_fn *bsd_semantics(int sig, handler_fn *handler)
 {
 	return install_simple(sig, handler, sigismember(&interrupting, sig) ? 0 : SA_RESTART, true);
@@ -400,6 +409,29 @@ REAP_EXPORT handler_fn *__sysv_signal(int sig, handler_fn *handler)
 {
 	return sysv_semantics(sig, handler);
 }
+#else
+/* musl's signal, bsd_signal and __sysv_signal are one function: SA_RESTART, an empty mask, whatever
+ * siginterrupt said before (which changes only the action in place). */
+static handler_fn *musl_signal(int sig, handler_fn *handler)
+{
+	return ours(sig) ? install_simple(sig, handler, SA_RESTART, false) : LIBC(signal)(sig, handler);
+}
+
+REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
+{
+	return musl_signal(sig, handler);
+}
+
+REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
+{
+	return musl_signal(sig, handler);
+}
+
+REAP_EXPORT handler_fn *__sysv_signal(int sig, handler_fn *handler)
+{
+	return musl_signal(sig, handler);
+}
+#endif
 
 REAP_EXPORT handler_fn *sigset(int sig, handler_fn *disposition)
 {
@@ -462,11 +494,13 @@ REAP_EXPORT int siginterrupt(int sig, int interrupt)
 	if (signals_action(sig, &act, NULL) != 0) {
 		return -1;
 	}
-	/* Recorded once the kernel took it: signal() and friends read it. */
+#if defined(__GLIBC__)
+	/* Recorded once the kernel took it: glibc's signal() and friends read it. */
 	if (interrupt) {
 		sigaddset(&interrupting, sig);
 	} else {
 		sigdelset(&interrupting, sig);
 	}
+#endif
 	return 0;
 }

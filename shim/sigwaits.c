@@ -1,7 +1,7 @@
 /* sigwaits.c: owns the calls that wait for a signal: pause, sigsuspend, __sigsuspend, sigpause
- * (BSD), __xpg_sigpause (what <signal.h> calls sigpause), __sigpause, sigwait, sigwaitinfo and
- * sigtimedwait. glibc's sigpause variants and sigwait reach the kernel without going through the
- * exported sigsuspend and sigtimedwait, so each is wrapped.
+ * (BSD in glibc, X/Open in musl), glibc's __xpg_sigpause (what its <signal.h> calls sigpause) and
+ * __sigpause, sigwait, sigwaitinfo and sigtimedwait. Neither libc's sigpause variants and sigwait
+ * go through the exported sigsuspend and sigtimedwait, so each is wrapped.
  *
  * They follow the rule of sleeps.h: a wait that only the shim's SIGCHLD handling cut short goes on.
  * And a program that keeps SIGCHLD blocked in every thread and takes it with sigwait, sigwaitinfo
@@ -27,6 +27,7 @@ REAP_EXPORT int sigsuspend(const sigset_t *mask)
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sigsuspend)(mask));
 }
 
+#if defined(__GLIBC__)
 REAP_EXPORT int __sigsuspend(const sigset_t *mask)
 {
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sigsuspend)(mask));
@@ -49,6 +50,13 @@ REAP_EXPORT int __sigpause(int sig_or_mask, int is_sig)
 {
 	return UNLESS_SHIM_INTERRUPTED(LIBC(__sigpause)(sig_or_mask, is_sig));
 }
+#else
+/* musl has only the X/Open sigpause. */
+REAP_EXPORT int sigpause(int sig)
+{
+	return UNLESS_SHIM_INTERRUPTED(LIBC(sigpause)(sig));
+}
+#endif
 
 /* glibc's sigwaitinfo and sigwait are its sigtimedwait without a timeout. */
 static int take_signal(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
@@ -78,7 +86,8 @@ REAP_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
 }
 
 /* glibc 2.36's sigwait: made again after any EINTR (which it never returns), the error number
- * returned instead of set in errno. */
+ * returned instead of set in errno. musl's returns -1 and sets errno (its sigtimedwait never
+ * fails with EINTR). */
 REAP_EXPORT int sigwait(const sigset_t *set, int *sig)
 {
 	int r;
@@ -90,7 +99,11 @@ REAP_EXPORT int sigwait(const sigset_t *set, int *sig)
 		r = take_signal(set, NULL, NULL);
 	} while (r < 0 && errno == EINTR);
 	if (r < 0) {
+#if defined(__GLIBC__)
 		return errno;
+#else
+		return -1;
+#endif
 	}
 	*sig = r;
 	return 0;

@@ -3,7 +3,9 @@
  * epoll_pwait, epoll_pwait2, nanosleep, __nanosleep, clock_nanosleep, sleep, usleep and
  * thrd_sleep. glibc's aliases, its fortified variants (-D_FORTIFY_SOURCE), sleep, usleep and
  * thrd_sleep reach the kernel without going through the exported poll and nanosleep, so each is
- * wrapped. The rule they follow is in sleeps.h. */
+ * wrapped (musl binds its own calls at link time too). The rule they follow is in sleeps.h. The
+ * names musl does not have (the "__" aliases, the _chk variants, epoll_pwait2) are glibc builds'
+ * only. */
 #include "sleeps.h"
 
 #include <poll.h>
@@ -78,6 +80,8 @@ REAP_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 	return poll_for(fds, n, timeout);
 }
 
+#if defined(__GLIBC__)
+/* glibc's alias and its fortified variants (musl has neither). */
 REAP_EXPORT int __poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	return poll_for(fds, n, timeout);
@@ -91,14 +95,6 @@ REAP_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fds
 	return UNLESS_SHIM_INTERRUPTED(LIBC(__poll_chk)(fds, n, left_ms(deadline, timeout), fds_len));
 }
 
-REAP_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask)
-{
-	long long deadline = sleeps_deadline(timeout);
-	struct timespec left;
-
-	return UNLESS_SHIM_INTERRUPTED(LIBC(ppoll)(fds, n, sleeps_left(deadline, timeout, &left), mask));
-}
-
 REAP_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask,
 			    size_t fds_len)
 {
@@ -107,19 +103,60 @@ REAP_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec 
 
 	return UNLESS_SHIM_INTERRUPTED(LIBC(__ppoll_chk)(fds, n, sleeps_left(deadline, timeout, &left), mask, fds_len));
 }
+#endif
 
-/* Linux's select leaves the sets untouched on EINTR and counts its timeout down itself. */
+REAP_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask)
+{
+	long long deadline = sleeps_deadline(timeout);
+	struct timespec left;
+
+	return UNLESS_SHIM_INTERRUPTED(LIBC(ppoll)(fds, n, sleeps_left(deadline, timeout, &left), mask));
+}
+
+#if defined(__GLIBC__)
+/* Linux's select leaves the sets untouched on EINTR, and glibc lets it count the caller's timeout
+ * down itself. */
 static int select_for(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
 {
 	return UNLESS_SHIM_INTERRUPTED(LIBC(select)(n, readfds, writefds, exceptfds, timeout));
 }
 
-REAP_EXPORT int select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
+REAP_EXPORT int __select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
 {
 	return select_for(n, readfds, writefds, exceptfds, timeout);
 }
+#else
+/* What is left of the timeout until deadline, rounded up to a microsecond. */
+static struct timeval *timeval_left(long long deadline, const struct timespec *given, struct timeval *rest)
+{
+	struct timespec left;
 
-REAP_EXPORT int __select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
+	sleeps_left(deadline, given, &left);
+	rest->tv_sec = left.tv_sec + (left.tv_nsec > 999999000);
+	rest->tv_usec = left.tv_nsec > 999999000 ? 0 : (left.tv_nsec + 999) / 1000;
+	return rest;
+}
+
+/* musl hands the kernel a copy of the timeout and leaves the caller's as it was: what is left of it
+ * is counted here. */
+static int select_for(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
+{
+	struct timespec given;
+	struct timeval rest;
+	long long deadline;
+
+	if (timeout == NULL || timeout->tv_sec < 0 || timeout->tv_usec < 0) {
+		return UNLESS_SHIM_INTERRUPTED(LIBC(select)(n, readfds, writefds, exceptfds, timeout));
+	}
+	given.tv_sec = timeout->tv_sec + timeout->tv_usec / 1000000;
+	given.tv_nsec = (timeout->tv_usec % 1000000) * 1000;
+	deadline = sleeps_deadline(&given);
+	return UNLESS_SHIM_INTERRUPTED(
+		LIBC(select)(n, readfds, writefds, exceptfds, timeval_left(deadline, &given, &rest)));
+}
+#endif
+
+REAP_EXPORT int select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
 {
 	return select_for(n, readfds, writefds, exceptfds, timeout);
 }
@@ -148,7 +185,8 @@ REAP_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
 	return UNLESS_SHIM_INTERRUPTED(LIBC(epoll_pwait)(epfd, events, max, left_ms(deadline, timeout), mask));
 }
 
-/* glibc 2.35 and later. */
+#if defined(__GLIBC__)
+/* glibc 2.35 and later; musl has no epoll_pwait2. */
 REAP_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max, const struct timespec *timeout,
 			     const sigset_t *mask)
 {
@@ -162,6 +200,7 @@ REAP_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max, cons
 	return UNLESS_SHIM_INTERRUPTED(
 		LIBC(epoll_pwait2)(epfd, events, max, sleeps_left(deadline, timeout, &left), mask));
 }
+#endif
 
 /* --- the sleeps -------------------------------------------------------------------------------- */
 
@@ -217,10 +256,12 @@ REAP_EXPORT int nanosleep(const struct timespec *request, struct timespec *remai
 	return sleep_for(request, remain);
 }
 
+#if defined(__GLIBC__)
 REAP_EXPORT int __nanosleep(const struct timespec *request, struct timespec *remain)
 {
 	return sleep_for(request, remain);
 }
+#endif
 
 /* Returns an error number, not -1 and errno; errno is never touched. */
 REAP_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *request, struct timespec *remain)

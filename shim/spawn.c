@@ -1,8 +1,8 @@
 /* spawn.c: owns every libc entry point that creates a child: fork, __fork, _Fork, vfork and
- * __vfork (vfork-x86_64.S on x86-64), clone, __clone, posix_spawn and posix_spawnp in both symbol
- * versions, forkpty, daemon, and syscall() for SYS_fork, SYS_vfork, SYS_clone and SYS_clone3 (it
- * also routes syscall()'s waits for children, its waits that are never restarted (ipcwaits.c) and
- * exit_group to their owners).
+ * __vfork (vfork-x86_64.S on x86-64), clone, __clone, posix_spawn and posix_spawnp in both of
+ * glibc's symbol versions, forkpty, daemon, and syscall() for SYS_fork, SYS_vfork, SYS_clone and
+ * SYS_clone3; the "__" names are glibc's only. (syscall() also routes its waits for children, its
+ * waits that are never restarted (ipcwaits.c) and exit_group to their owners.)
  *
  * Each creation is a "birth": announced before the call, so that the SIGCHLD handler leaves every
  * unknown child alone while it is in flight, and ended with the new pid recorded as own. Forks
@@ -11,7 +11,6 @@
 #include "spawn.h"
 
 #include <errno.h>
-#include <linux/sched.h>
 #include <pty.h>
 #include <sched.h>
 #include <signal.h>
@@ -98,10 +97,12 @@ REAP_EXPORT pid_t fork(void)
 	return reap_active() ? (pid_t)tracked(call_fork, NULL, false) : LIBC(fork)();
 }
 
+#if defined(__GLIBC__)
 REAP_EXPORT pid_t __fork(void)
 {
 	return fork();
 }
+#endif
 
 REAP_EXPORT pid_t _Fork(void)
 {
@@ -120,10 +121,12 @@ REAP_EXPORT pid_t vfork(void)
 	return fork();
 }
 
+#if defined(__GLIBC__)
 REAP_EXPORT pid_t __vfork(void)
 {
 	return fork();
 }
+#endif
 #else
 /* The trampoline in vfork-x86_64.S calls these three. While the child borrows the parent's memory
  * it is marked inert in the thread-local flag it shares with the parent thread; the parent blocks
@@ -256,7 +259,9 @@ static int tracked_clone(int (*fn)(void *), void *stack, int flags, void *arg, p
 	}
 
 CLONE_WRAPPER(clone)
+#if defined(__GLIBC__)
 CLONE_WRAPPER(__clone)
+#endif
 
 static int tracked_spawn(spawn_fn *spawn, pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
 			 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
@@ -354,7 +359,9 @@ static bool raw_creates_child(const struct raw_call *c)
 		return fork_like((uint64_t)c->args[0]);
 #ifdef SYS_clone3
 	case SYS_clone3:
-		return c->args[0] != 0 && fork_like(((const struct clone_args *)c->args[0])->flags);
+		/* flags is the first field of the kernel's struct clone_args (<linux/sched.h>, which
+		 * musl's toolchains do not carry). */
+		return c->args[0] != 0 && fork_like(*(const uint64_t *)c->args[0]);
 #endif
 	default:
 		return false;

@@ -5,19 +5,26 @@
  * which the syscall instruction preserves and the child cannot change for the parent. The child
  * puts the return address back, calls reap_vfork_child (below the caller's frame, which it may
  * use like any function the child calls) and returns 0; the parent, whose stack is its own again
- * once the kernel resumes it, calls reap_vfork_end to record the child.
+ * once the kernel resumes it, calls reap_vfork_end to record the child. __vfork is glibc's name
+ * only (<features.h> says which libc this is).
  */
+#include <features.h>
+
 	.text
 	.globl vfork
-	.globl __vfork
 	.type vfork, @function
+#if defined(__GLIBC__)
+	.globl __vfork
 	.type __vfork, @function
+#endif
 	.hidden reap_vfork_begin
 	.hidden reap_vfork_end
 	.hidden reap_vfork_child
 	.p2align 4
 vfork:
+#if defined(__GLIBC__)
 __vfork:
+#endif
 	.cfi_startproc
 	subq $8, %rsp			/* align the stack for the call */
 	.cfi_adjust_cfa_offset 8
@@ -56,6 +63,8 @@ __vfork:
 	ret
 	.cfi_endproc
 	.size vfork, .-vfork
+#if defined(__GLIBC__)
 	.size __vfork, .-__vfork
+#endif
 
 	.section .note.GNU-stack, "", @progbits

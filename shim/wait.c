@@ -1,5 +1,6 @@
 /* wait.c: owns every libc wait entry point: wait, __wait, waitpid, __waitpid, wait3, wait4, waitid
- * (glibc's wait and wait3 do not go through waitpid and wait4, so each is wrapped).
+ * (glibc's wait and wait3 do not go through waitpid and wait4, so each is wrapped; the "__" names
+ * are glibc's only).
  *
  * A wait for one named child (pid > 0, P_PID, P_PIDFD) is the program's business: it goes to libc
  * as it is, and a status the shim collected for that pid earlier is handed over instead. A wait that
@@ -283,20 +284,24 @@ REAP_EXPORT pid_t wait(int *status)
 	return wait_wait4(-1, status, 0, NULL);
 }
 
+#if defined(__GLIBC__)
 REAP_EXPORT pid_t __wait(int *status)
 {
 	return wait_wait4(-1, status, 0, NULL);
 }
+#endif
 
 REAP_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 {
 	return wait_wait4(pid, status, options, NULL);
 }
 
+#if defined(__GLIBC__)
 REAP_EXPORT pid_t __waitpid(pid_t pid, int *status, int options)
 {
 	return wait_wait4(pid, status, options, NULL);
 }
+#endif
 
 REAP_EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
 {

@@ -90,10 +90,24 @@ const char *built(const char *rel)
 	return root_path(path);
 }
 
+/* harness_use_target's choices: the build directory under build/ ("" for the host's own build), the
+ * shell of every run (NULL: the host's). */
+static char target_dir[64];
+static const char *target_shell;
+
+void harness_use_target(const char *target, const char *shell)
+{
+	if (snprintf(target_dir, sizeof target_dir, "%s/", target) >= (int)sizeof target_dir) {
+		errno = ENAMETOOLONG;
+		die(target);
+	}
+	target_shell = shell;
+}
+
 const char *scenario(const char *name)
 {
 	char rel[PATH_MAX];
-	if (snprintf(rel, sizeof rel, "scenarios/%s", name) >= (int)sizeof rel) {
+	if (snprintf(rel, sizeof rel, "%sscenarios/%s", target_dir, name) >= (int)sizeof rel) {
 		errno = ENAMETOOLONG;
 		die(name);
 	}
@@ -102,7 +116,9 @@ const char *scenario(const char *name)
 
 const char *shim_path(void)
 {
-	return root_path("build/reap.so");
+	char rel[PATH_MAX];
+	snprintf(rel, sizeof rel, "%sreap.so", target_dir);
+	return built(rel);
 }
 
 /* --- the child side ------------------------------------------------------------------------- */
@@ -192,7 +208,7 @@ static void exec_run(const char *const argv[], const struct run_opts *opts, int 
 		argc++;
 	}
 
-	if (!opts->pid1) {
+	if (!opts->pid1 && target_shell == NULL) {
 		size_t n_env = 0;
 		while (env[n_env] != NULL) {
 			n_env++;
@@ -207,16 +223,28 @@ static void exec_run(const char *const argv[], const struct run_opts *opts, int 
 
 	/* unshare gets the test's environment; `env` hands the program its own assignments, so the
 	 * preload never lands in unshare itself. If the test worker dies, unshare dies with it and
-	 * takes the namespace along (--kill-child). */
+	 * takes the namespace along (--kill-child). Not as PID 1, unshare makes only a mount namespace
+	 * and runs the program in its own place. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	const char **full = calloc(argc + n_extra + 16, sizeof *full);
 	size_t k = 0;
 	full[k++] = "unshare";
-	full[k++] = "--pid";
-	full[k++] = "--fork";
-	full[k++] = "--mount-proc";
-	full[k++] = "--kill-child";
+	if (opts->pid1) {
+		full[k++] = "--pid";
+		full[k++] = "--fork";
+		full[k++] = "--mount-proc";
+		full[k++] = "--kill-child";
+	} else {
+		full[k++] = "--mount";
+	}
 	full[k++] = "--";
+	if (target_shell != NULL) {
+		/* The run's own mount namespace (private: unshare's default) gets the target's shell. */
+		full[k++] = "/bin/sh";
+		full[k++] = "-c";
+		full[k++] = "mount --bind \"$0\" /bin/sh && exec \"$@\"";
+		full[k++] = target_shell;
+	}
 	full[k++] = "/usr/bin/env";
 	full[k++] = "--";
 	for (size_t i = 0; i < n_extra; i++) {

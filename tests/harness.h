@@ -42,6 +42,14 @@ const char *scenario(const char *name);
 const char *built(const char *rel);
 const char *shim_path(void);
 
+/* From now on (in this process; call it in a constructor so that every Criterion worker does),
+ * scenario() and shim_path() name the build of another target of this machine, build/TARGET/
+ * (e.g. "x86_64-linux-musl"), and every run gets `shell` as its /bin/sh: a statically linked
+ * program, bind-mounted over /bin/sh in a mount namespace of the run's own, for the programs the
+ * scenarios start through the shell cannot be the host's (a glibc program cannot load a musl
+ * build of the library). */
+void harness_use_target(const char *target, const char *shell);
+
 /* Start argv under opts; the program's stdout and stderr both go to p->out_fd. */
 void proc_start(struct proc *p, const char *const argv[], const struct run_opts *opts);
 /* Read output until a line starting with `prefix` appears; returns that line (owned by p, valid

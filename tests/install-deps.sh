@@ -20,5 +20,10 @@ golang-go
 # builds.
 PACKAGES="$PACKAGES musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
 
+# The musl tier's /bin/sh (tests/test_musl.c): a static busybox loads no preload, where Debian's
+# glibc shell could not load the musl build of the library. (It takes the place of the dynamically
+# linked busybox package where that is installed.)
+PACKAGES="$PACKAGES busybox-static"
+
 # shellcheck disable=SC2086 # the list is meant to split
 exec "$(dirname "$0")/apt-install.sh" $PACKAGES

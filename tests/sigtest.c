@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 const char *cfg_name(enum cfg c)
 {
@@ -68,6 +69,29 @@ void finish_by_sigkill(struct proc *p, struct run_result *r)
 	proc_signal(p, SIGKILL);
 	proc_finish(p, r);
 	cr_expect(!r->timed_out, "run did not end after SIGKILL");
+}
+
+/* Runs end_exit code HOW CODE under c; whether it exited with `expect` after its exit handler. */
+static void expect_end(enum cfg c, const char *how, const char *code, int expect, bool handler)
+{
+	static const char *const env[] = { "REAP_EXIT_ZERO=143", NULL };
+	const char *argv[] = { scenario("end_exit"), "code", how, code, NULL };
+	struct run_opts o = cfg_opts(c, env, RUN_S);
+	struct run_result r;
+
+	run(argv, &o, &r);
+	cr_expect(!r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == expect &&
+			  (!handler || has_line(r.out, "ATEXIT")),
+		  "%s: %s %s under REAP_EXIT_ZERO=143: expected %d%s, got raw status %#x:\n%s", cfg_name(c), how, code,
+		  expect, handler ? " after the exit handler" : "", r.status, r.out);
+	run_result_free(&r);
+}
+
+void expect_exit_zero_applies(const char *how)
+{
+	expect_end(SHIM, how, "143", 0, true);
+	expect_end(SHIM, how, "130", 130, true);
+	expect_end(NO_PRELOAD, how, "143", 143, false);
 }
 
 bool has_line(const char *out, const char *line)

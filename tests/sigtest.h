@@ -38,6 +38,11 @@ bool survives(struct proc *p, int sig, int nth);
  * 2.38 then fails to re-raise SIGKILL on itself and exits 1, so the status says nothing useful). */
 void finish_by_sigkill(struct proc *p, struct run_result *r);
 
+/* REAP_EXIT_ZERO=143 with PID 1 ending by itself through `how` (scenario end_exit code HOW CODE:
+ * "exit", or "return" from main): 143 becomes 0 after the program's exit handler ran, 130 stays;
+ * without the preload 143 stays. */
+void expect_exit_zero_applies(const char *how);
+
 /* Whether out has a line that is exactly `line`. */
 bool has_line(const char *out, const char *line);
 /* The lines of out that start with prefix, in order, each ended by '\n'; the caller frees it. */

@@ -126,6 +126,11 @@ Test(end_atexit, handler_waits_for_worker, .timeout = 30)
 
 /* ---- 7. quick_exit and REAP_EXIT_ZERO ---- */
 
+/* (exit and a return from main: glibc hands the status to on_exit handlers, so the shim maps it in
+ * the last one; the musl tier checks the same where there is no on_exit) */
+Test(end_exit_zero, exit, .timeout = 30) { expect_exit_zero_applies("exit"); }
+Test(end_exit_zero, return_from_main, .timeout = 30) { expect_exit_zero_applies("return"); }
+
 Test(end_quick_exit, exit_zero_applies, .timeout = 30)
 {
 	const char *env[] = { "REAP_EXIT_ZERO=143", NULL };

@@ -1,7 +1,7 @@
-/* core_sigquery: sigaction, __sigaction, signal, sigset, bsd_signal and sysv_signal report back the
- * SIGCHLD disposition the program set — never the shim's handler — starting with SIG_DFL in a
- * program that set nothing (issue 2, property 6). It prints every answer, so that a test compares
- * the transcript with plain libc's; a few answers are also checked here.
+/* core_sigquery: sigaction, __sigaction, signal, sigset, bsd_signal and sysv_signal (musl:
+ * __sysv_signal) report back the SIGCHLD disposition the program set — never the shim's handler —
+ * starting with SIG_DFL in a program that set nothing (issue 2, property 6). It prints every answer,
+ * so that a test compares the transcript with plain libc's; a few answers are also checked here.
  * Usage: core_sigquery */
 #include <signal.h>
 #include <stdio.h>
@@ -11,12 +11,24 @@
 
 #include "scn.h"
 
-/* glibc's other entry points for dispositions; not all are declared by default, and sigset and
- * sigrelse are deprecated, which is not a reason for the shim to get them wrong. */
+/* libc's other entry points for dispositions; not all are declared by default, and sigset and
+ * sigrelse are deprecated, which is not a reason for the shim to get them wrong. musl has no
+ * __sigaction, and its SysV name is __sysv_signal (the same function as its signal). */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+typedef void (*handler_t)(int);
+extern handler_t bsd_signal(int sig, handler_t handler);
+#if defined(__GLIBC__)
 extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
-extern sighandler_t bsd_signal(int sig, sighandler_t handler);
-extern sighandler_t sysv_signal(int sig, sighandler_t handler);
+extern handler_t sysv_signal(int sig, handler_t handler);
+#define SIGACTION_ALIAS __sigaction
+#define SYSV_SIGNAL sysv_signal
+#else
+extern handler_t __sysv_signal(int sig, handler_t handler);
+#define SIGACTION_ALIAS sigaction
+#define SYSV_SIGNAL __sysv_signal
+#endif
+#define NAME_OF(fn) #fn
+#define NAME(fn) NAME_OF(fn)
 
 static void h1(int sig, siginfo_t *si, void *ctx)
 {
@@ -126,13 +138,13 @@ int main(void)
 	expect_prev_then_query("signal(h2)", signal(SIGCHLD, h2), "h1");
 	expect_prev_then_query("sigset(h3)", sigset(SIGCHLD, h3), "h2");
 	expect_prev_then_query("bsd_signal(h2)", bsd_signal(SIGCHLD, h2), "h3");
-	expect_prev_then_query("sysv_signal(h3)", sysv_signal(SIGCHLD, h3), "h2");
+	expect_prev_then_query(NAME(SYSV_SIGNAL) "(h3)", SYSV_SIGNAL(SIGCHLD, h3), "h2");
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
-	__sigaction(SIGCHLD, &sa, &old);
-	show("__sigaction(SIG_DFL) old", &old);
-	query("after __sigaction(SIG_DFL)");
+	SIGACTION_ALIAS(SIGCHLD, &sa, &old);
+	show(NAME(SIGACTION_ALIAS) "(SIG_DFL) old", &old);
+	query("after " NAME(SIGACTION_ALIAS) "(SIG_DFL)");
 
 	expect_prev_then_query("signal(SIG_IGN)", signal(SIGCHLD, SIG_IGN), "SIG_DFL");
 	expect_prev_then_query("signal(SIG_DFL)", signal(SIGCHLD, SIG_DFL), "SIG_IGN");

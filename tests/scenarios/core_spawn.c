@@ -17,18 +17,19 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/sched.h>
 
 #include "scn.h"
 
 extern char **environ;
 
-/* glibc's exported aliases, each an entry point of its own. */
+#if defined(__GLIBC__)
+/* glibc's exported aliases, each an entry point of its own (musl has none). */
 extern pid_t __fork(void);
 extern pid_t __vfork(void) __attribute__((returns_twice));
 extern int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
+#endif
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__GLIBC__)
 /* The first versions of posix_spawn and posix_spawnp, still exported for old binaries. */
 __asm__(".symver posix_spawn_225, posix_spawn@GLIBC_2.2.5");
 __asm__(".symver posix_spawnp_225, posix_spawnp@GLIBC_2.2.5");
@@ -49,6 +50,7 @@ static pid_t by_fork(int code)
 	return pid;
 }
 
+#if defined(__GLIBC__)
 static pid_t by___fork(int code)
 {
 	pid_t pid = __fork();
@@ -57,6 +59,7 @@ static pid_t by___fork(int code)
 	}
 	return pid;
 }
+#endif
 
 static pid_t by_vfork(int code)
 {
@@ -67,6 +70,7 @@ static pid_t by_vfork(int code)
 	return pid;
 }
 
+#if defined(__GLIBC__)
 static pid_t by___vfork(int code)
 {
 	pid_t pid = __vfork();
@@ -75,6 +79,7 @@ static pid_t by___vfork(int code)
 	}
 	return pid;
 }
+#endif
 
 static pid_t by__Fork(int code)
 {
@@ -103,11 +108,14 @@ static pid_t by_clone_vfork(int code)
 	             (void *)(intptr_t)code);
 }
 
+#if defined(__GLIBC__)
 static pid_t by___clone(int code)
 {
 	return __clone(clone_body, clone_stack + sizeof clone_stack, SIGCHLD, (void *)(intptr_t)code);
 }
+#endif
 
+#ifdef SYS_fork /* not on arm64, which has only clone */
 static pid_t by_sys_fork(int code)
 {
 	pid_t pid = (pid_t)syscall(SYS_fork);
@@ -116,6 +124,7 @@ static pid_t by_sys_fork(int code)
 	}
 	return pid;
 }
+#endif
 
 static pid_t by_sys_clone(int code)
 {
@@ -127,9 +136,15 @@ static pid_t by_sys_clone(int code)
 	return pid;
 }
 
+/* The first version of the kernel's struct clone_args (<linux/sched.h>, which musl's toolchains do
+ * not carry). */
+struct clone_args_v0 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
 static pid_t by_sys_clone3(int code)
 {
-	struct clone_args args;
+	struct clone_args_v0 args;
 	memset(&args, 0, sizeof args);
 	args.exit_signal = SIGCHLD;
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
@@ -166,7 +181,7 @@ static pid_t by_posix_spawnp(int code)
 	return spawn_sh(posix_spawnp, "sh", code);
 }
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__GLIBC__)
 static pid_t by_posix_spawn_225(int code)
 {
 	return spawn_sh(posix_spawn_225, "/bin/sh", code);
@@ -236,19 +251,27 @@ static const struct path {
 	pid_t (*make)(int code);
 } paths[] = {
 	{ "fork", by_fork },
+#if defined(__GLIBC__)
 	{ "__fork", by___fork },
+#endif
 	{ "vfork", by_vfork },
+#if defined(__GLIBC__)
 	{ "__vfork", by___vfork },
+#endif
 	{ "_Fork", by__Fork },
 	{ "clone", by_clone },
 	{ "clone_vfork", by_clone_vfork },
+#if defined(__GLIBC__)
 	{ "__clone", by___clone },
+#endif
+#ifdef SYS_fork
 	{ "sys_fork", by_sys_fork },
+#endif
 	{ "sys_clone", by_sys_clone },
 	{ "sys_clone3", by_sys_clone3 },
 	{ "posix_spawn", by_posix_spawn },
 	{ "posix_spawnp", by_posix_spawnp },
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__GLIBC__)
 	{ "posix_spawn@2.2.5", by_posix_spawn_225 },
 	{ "posix_spawnp@2.2.5", by_posix_spawnp_225 },
 #endif

@@ -9,7 +9,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,7 +64,7 @@ static pid_t wait_child(int how, pid_t pid, int *status)
 		}
 		break;
 	default: {
-		int fd = pidfd_open(pid, 0);
+		int fd = scn_pidfd(pid);
 		int r = fd < 0 ? -1 : waitid(P_PIDFD, (id_t)fd, &si, WEXITED);
 		if (fd >= 0) {
 			close(fd);

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,9 +16,19 @@
 
 #include "scn.h"
 
-/* glibc's exported aliases: each is an entry point of its own. */
+/* glibc's exported aliases: each is an entry point of its own. musl has none, and the forms that
+ * call them are left out of its transcript (has_form). */
+#if defined(__GLIBC__)
 extern pid_t __wait(int *status);
 extern pid_t __waitpid(pid_t pid, int *status, int options);
+#define HAS_ALIASES true
+#define ALIAS_WAIT(status) __wait(status)
+#define ALIAS_WAITPID(pid, status, options) __waitpid(pid, status, options)
+#else
+#define HAS_ALIASES false
+#define ALIAS_WAIT(status) ((void)(status), errno = ENOSYS, (pid_t)-1)
+#define ALIAS_WAITPID(pid, status, options) ((void)(pid), (void)(status), (void)(options), errno = ENOSYS, (pid_t)-1)
+#endif
 
 /* ---- one call of each form ---------------------------------------------------------------- */
 
@@ -31,6 +40,11 @@ static const char *const form_name[F_COUNT] = {
 	"wait()", "__wait()", "waitpid(-1)", "__waitpid(-1)", "waitpid(0)", "wait3()", "wait4(-1)",
 	"waitid(P_ALL)", "waitid(P_PGID, 0)",
 };
+
+static bool has_form(enum form form)
+{
+	return HAS_ALIASES || (form != F_UWAIT && form != F_UWAITPID_ANY);
+}
 
 /* waitid(type, id) with `options`, answered as the other wait calls answer: the pid (0 for WNOHANG and
  * nothing, -1 with errno) and, when a child was reported, its wait status. */
@@ -55,11 +69,11 @@ static pid_t call_any(enum form form, int options, int *status)
 	case F_WAIT:
 		return wait(status);
 	case F_UWAIT:
-		return __wait(status);
+		return ALIAS_WAIT(status);
 	case F_WAITPID_ANY:
 		return waitpid(-1, status, options);
 	case F_UWAITPID_ANY:
-		return __waitpid(-1, status, options);
+		return ALIAS_WAITPID(-1, status, options);
 	case F_WAITPID_GROUP:
 		return waitpid(0, status, options);
 	case F_WAIT3:
@@ -106,6 +120,9 @@ static pid_t call_form(void *ctx, int *status)
 static void variant_any(void)
 {
 	for (enum form f = 0; f < F_COUNT; f++) {
+		if (!has_form(f)) {
+			continue;
+		}
 		scn_stage(form_name[f], 10);
 		struct gate g;
 		gate_make(&g);
@@ -131,13 +148,13 @@ static pid_t call_pid(void *ctx, int *status)
 	case 0:
 		return waitpid(c->pid, status, 0);
 	case 1:
-		return __waitpid(c->pid, status, 0);
+		return ALIAS_WAITPID(c->pid, status, 0);
 	case 2:
 		return wait4(c->pid, status, 0, NULL);
 	case 3:
 		return waitid_as_wait(P_PID, (id_t)c->pid, WEXITED, status);
 	default: {
-		int fd = pidfd_open(c->pid, 0);
+		int fd = scn_pidfd(c->pid);
 		if (fd < 0) {
 			return -1;
 		}
@@ -153,6 +170,9 @@ static void variant_pid(void)
 	static const char *const names[] = { "waitpid(pid)", "__waitpid(pid)", "wait4(pid)",
 		                             "waitid(P_PID)", "waitid(P_PIDFD)" };
 	for (int how = 0; how < 5; how++) {
+		if (how == 1 && !HAS_ALIASES) {
+			continue;
+		}
 		scn_stage(names[how], 10);
 		struct gate g;
 		gate_make(&g);
@@ -221,6 +241,9 @@ static void variant_nohang(void)
 	storm_batches(2);
 	for (enum form f = F_WAITPID_ANY; f < F_COUNT; f++) {
 		int status;
+		if (!has_form(f)) {
+			continue;
+		}
 		errno = 0;
 		pid_t pid = call_any(f, WNOHANG, &status);
 		if (pid != 0) {
@@ -562,10 +585,14 @@ static void variant_echild(void)
 	}
 
 	expect_echild("wait()", F_WAIT, 0);
-	expect_echild("__wait()", F_UWAIT, 0);
+	if (HAS_ALIASES) {
+		expect_echild("__wait()", F_UWAIT, 0);
+	}
 	expect_echild("waitpid(-1, WNOHANG)", F_WAITPID_ANY, WNOHANG);
 	expect_echild("waitpid(-1, 0)", F_WAITPID_ANY, 0);
-	expect_echild("__waitpid(-1, 0)", F_UWAITPID_ANY, 0);
+	if (HAS_ALIASES) {
+		expect_echild("__waitpid(-1, 0)", F_UWAITPID_ANY, 0);
+	}
 	expect_echild("waitpid(-1, WUNTRACED|WCONTINUED)", F_WAITPID_ANY, WUNTRACED | WCONTINUED);
 	expect_echild("waitpid(0, 0)", F_WAITPID_GROUP, 0);
 	expect_echild("wait3(0)", F_WAIT3, 0);

@@ -17,6 +17,8 @@
  *                              for it, and prints "ATEXIT worker exited 7" (the worker's SIGTERM
  *                              status) or what it got instead. PID 1 returns 0 from main.
  *   quick_exit CODE            an at_quick_exit handler prints "AT_QUICK_EXIT", then quick_exit(CODE).
+ *   code exit|return CODE      an atexit handler prints "ATEXIT", then exit(CODE) or a return of CODE
+ *                              from main.
  * Every variant prints "EXITING" (on stderr) just before PID 1 ends; stray lines say what broke. */
 #include <err.h>
 #include <errno.h>
@@ -244,6 +246,23 @@ static int quick(const char *code)
 	quick_exit(atoi(code));
 }
 
+/* ---- exit and return with a status ---- */
+
+static void at_exit_say(void)
+{
+	sig_say("ATEXIT\n");
+}
+
+static int code(const char *how, const char *status)
+{
+	atexit(at_exit_say);
+	exiting();
+	if (strcmp(how, "exit") == 0) {
+		exit(atoi(status));
+	}
+	return atoi(status);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "output") == 0) {
@@ -258,6 +277,9 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "quick_exit") == 0) {
 		return quick(argv[2]);
 	}
-	sig_say("usage: end_exit output exit|return|errx|pthread_exit|_exit; end_exit threads exit|return; end_exit atexit_waits; end_exit quick_exit CODE\n");
+	if (argc == 4 && strcmp(argv[1], "code") == 0) {
+		return code(argv[2], argv[3]);
+	}
+	sig_say("usage: end_exit output exit|return|errx|pthread_exit|_exit; end_exit threads exit|return; end_exit atexit_waits; end_exit quick_exit CODE; end_exit code exit|return CODE\n");
 	return 2;
 }

@@ -77,6 +77,10 @@ int scn_scale(int n);
 /* Monotonic seconds; sleep for pacing in bounded polls only. */
 double scn_now(void);
 void scn_nap(double seconds);
+/* What musl (and glibc before 2.34) has no wrapper for: pidfd_open(pid, 0), and close_range(first,
+ * ~0U, 0) (or a loop of close where the kernel lacks it). */
+int scn_pidfd(pid_t pid);
+void scn_close_from(int first);
 
 /* Wait statuses as the kernel builds them, and their text ("exited 3", "killed by signal 9",
  * "stopped by signal 19", "continued"). */

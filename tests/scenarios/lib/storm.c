@@ -222,7 +222,7 @@ static void storm_main(void)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	close_range(3, ~0U, 0); /* hold none of the scenario's pipes */
+	scn_close_from(3); /* hold none of the scenario's pipes */
 
 	long k = 0;
 	for (;;) {
