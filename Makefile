@@ -58,7 +58,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_LIB := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: all install test test-run test-deps check-root clean dist
+.PHONY: all install test test-run test-deps check-root clean dist arm64-build
 all: $(BUILD)/reap.so
 
 $(BUILD)/shim/%.o: shim/%.c $(SHIM_HDR) Makefile
@@ -131,8 +131,18 @@ test-deps:
 test: test-deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(GO_PROGRAMS) $(TESTS) bench-build
+test-run: all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(GO_PROGRAMS) $(TESTS) bench-build arm64-build
 	@tests/run-tests.sh $(TESTS)
+
+# The arm64 tier (tests/test_arm64.c, run under qemu-user) and the floor check (tests/test_floor.c):
+# the arm64 glibc build of the library and the scenarios the tier runs, made by a make of their own
+# for the cross compiler into build/aarch64-linux-gnu/.
+ARM64_CC ?= aarch64-linux-gnu-gcc
+ARM64_BUILD := build/aarch64-linux-gnu
+ARM64_SCENARIOS := core_wait core_sigchld core_spawn sig_idle eintr_nested
+arm64-build:
+	@$(MAKE) --no-print-directory CC='$(ARM64_CC)' BUILD=$(ARM64_BUILD) EXPECT_TARGET=aarch64-linux-gnu \
+		$(ARM64_BUILD)/reap.so $(ARM64_SCENARIOS:%=$(ARM64_BUILD)/scenarios/%)
 
 clean:
 	rm -rf build $(DIST)

@@ -42,6 +42,12 @@ const char *scenario(const char *name);
 const char *built(const char *rel);
 const char *shim_path(void);
 
+/* Runs use another target's build from here on: build/TRIPLE/ instead of build/ for the three
+ * paths above, and every program is started through `runner` (an emulator's command line, which
+ * passes its environment on to the program it runs). The arm64 tier (test_arm64.c) names
+ * aarch64-linux-gnu and qemu-user: unshare's child is then qemu, PID 1 of the namespace. */
+void harness_target(const char *triple, const char *const runner[]);
+
 /* Start argv under opts; the program's stdout and stderr both go to p->out_fd. */
 void proc_start(struct proc *p, const char *const argv[], const struct run_opts *opts);
 /* Read output until a line starting with `prefix` appears; returns that line (owned by p, valid

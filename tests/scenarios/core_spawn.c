@@ -108,6 +108,7 @@ static pid_t by___clone(int code)
 	return __clone(clone_body, clone_stack + sizeof clone_stack, SIGCHLD, (void *)(intptr_t)code);
 }
 
+#if defined(SYS_fork) /* arm64 has no fork system call */
 static pid_t by_sys_fork(int code)
 {
 	pid_t pid = (pid_t)syscall(SYS_fork);
@@ -116,6 +117,7 @@ static pid_t by_sys_fork(int code)
 	}
 	return pid;
 }
+#endif
 
 static pid_t by_sys_clone(int code)
 {
@@ -243,7 +245,9 @@ static const struct path {
 	{ "clone", by_clone },
 	{ "clone_vfork", by_clone_vfork },
 	{ "__clone", by___clone },
+#if defined(SYS_fork)
 	{ "sys_fork", by_sys_fork },
+#endif
 	{ "sys_clone", by_sys_clone },
 	{ "sys_clone3", by_sys_clone3 },
 	{ "posix_spawn", by_posix_spawn },
