@@ -1,8 +1,8 @@
 /* spawn.c: owns every libc entry point that creates a child: fork, __fork, _Fork, vfork and
  * __vfork (vfork-x86_64.S, vfork-aarch64.S), clone, __clone, posix_spawn and posix_spawnp in all
- * their symbol versions, forkpty, daemon, and syscall() for SYS_fork, SYS_vfork, SYS_clone and SYS_clone3 (it
- * also routes syscall()'s waits for children, its waits that are never restarted (ipcwaits.c) and
- * exit_group to their owners).
+ * their symbol versions, forkpty, daemon, and syscall() for SYS_fork, SYS_vfork, SYS_clone and
+ * SYS_clone3 (it also routes syscall()'s waits for children, its waits that are never restarted
+ * (ipcwaits.c) and exit_group to their owners).
  *
  * Each creation is a "birth": announced before the call, so that the SIGCHLD handler leaves every
  * unknown child alone while it is in flight, and ended with the new pid recorded as own. Forks
