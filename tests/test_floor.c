@@ -122,7 +122,8 @@ Test(floor, control_gettid)
 	snprintf(lib, sizeof lib, "%s/probe.so", dir);
 	FILE *f = fopen(src, "w");
 	cr_assert(f != NULL);
-	fputs("#define _GNU_SOURCE\n#include <unistd.h>\nint probe(void);\nint probe(void) { return gettid(); }\n", f);
+	fputs("#define _GNU_SOURCE\n#include <unistd.h>\n"
+	      "int probe(void);\nint probe(void) { return gettid(); }\n", f);
 	fclose(f);
 	snprintf(command, sizeof command, "cc -shared -fPIC -o %s %s", lib, src);
 	cr_assert(system(command) == 0, "%s failed", command);
