@@ -36,8 +36,13 @@ SHIM_HDR := $(wildcard shim/*.h)
 # glibc's symbol versions concern glibc builds only; the assembly is per machine.
 SHIM_MAP := $(if $(filter gnu,$(LIBC)),$(wildcard shim/versions-$(ARCH).map))
 SHIM_OBJ := $(SHIM_SRC:shim/%.c=$(BUILD)/shim/%.o) $(SHIM_ASM:shim/%.S=$(BUILD)/shim/%.o)
+# shim/glibc-floor.h binds the old versions of what glibc 2.34 moved into libc.so.6, so that a glibc
+# build loads on glibc 2.17 and later; the libraries those versions lived in are linked by file name
+# (their development links are gone since 2.34) and kept even though nothing new is taken from them.
 SHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARNINGS) $(CFLAGS) $(SHIM_EXTRA_CFLAGS) \
-	-DREAP_VERSION='"$(VERSION)"'
+	-DREAP_VERSION='"$(VERSION)"' -include shim/glibc-floor.h
+GLIBC_FLOOR_LIBS := -Wl,--no-as-needed -l:libdl.so.2 -l:libpthread.so.0
+SHIM_LIBS := $(if $(filter gnu,$(LIBC)),$(GLIBC_FLOOR_LIBS),-ldl)
 # -e: run as a program, the library describes itself (shim/describe.c).
 SHIM_LDFLAGS := -shared -Wl,-z,now -Wl,-z,defs -Wl,-e,reap_describe $(SHIM_MAP:%=-Wl,--version-script=%)
 
@@ -53,7 +58,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_LIB := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-.PHONY: all install test test-run test-deps check-root clean dist musl-tier
+.PHONY: all install test test-run test-deps check-root clean dist musl-tier arm64-build
 all: $(BUILD)/reap.so
 
 $(BUILD)/shim/%.o: shim/%.c $(SHIM_HDR) Makefile
@@ -65,7 +70,7 @@ $(BUILD)/shim/%.o: shim/%.S Makefile
 	$(need_target)$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/reap.so: $(SHIM_OBJ) $(SHIM_MAP)
-	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJ) -o $@ -ldl
+	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJ) -o $@ $(SHIM_LIBS)
 
 $(BUILD)/sanitize/%.o: shim/%.c $(SHIM_HDR) Makefile
 	@mkdir -p $(@D)
@@ -76,7 +81,7 @@ $(BUILD)/sanitize/%.o: shim/%.S Makefile
 	$(need_target)$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/sanitize/reap.so: $(SANITIZE_OBJ) $(SHIM_MAP)
-	$(CC) $(SHIM_CFLAGS) $(SANITIZE_FLAGS) $(SHIM_LDFLAGS:-Wl,-z,defs=) $(SANITIZE_OBJ) -o $@ -ldl
+	$(CC) $(SHIM_CFLAGS) $(SANITIZE_FLAGS) $(SHIM_LDFLAGS:-Wl,-z,defs=) $(SANITIZE_OBJ) -o $@ $(SHIM_LIBS)
 
 # The library keeps its execute bit: run as a program it describes itself.
 install: $(BUILD)/reap.so
@@ -137,8 +142,18 @@ test-deps:
 test: test-deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(GO_PROGRAMS) $(TESTS) bench-build musl-tier
+test-run: all $(BUILD)/sanitize/reap.so $(SCENARIOS) $(GO_PROGRAMS) $(TESTS) bench-build musl-tier arm64-build
 	@tests/run-tests.sh $(TESTS)
+
+# The arm64 tier (tests/test_arm64.c, run under qemu-user) and the floor check (tests/test_floor.c):
+# the arm64 glibc build of the library and the scenarios the tier runs, made by a make of their own
+# for the cross compiler into build/aarch64-linux-gnu/.
+ARM64_CC ?= aarch64-linux-gnu-gcc
+ARM64_BUILD := build/aarch64-linux-gnu
+ARM64_SCENARIOS := core_wait core_sigchld core_spawn sig_idle eintr_nested
+arm64-build:
+	@$(MAKE) --no-print-directory CC='$(ARM64_CC)' BUILD=$(ARM64_BUILD) EXPECT_TARGET=aarch64-linux-gnu \
+		$(ARM64_BUILD)/reap.so $(ARM64_SCENARIOS:%=$(ARM64_BUILD)/scenarios/%)
 
 clean:
 	rm -rf build $(DIST)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "real.h"
 #include "target.h"
 
 #define MAX_SCRIPT_DEPTH 4      /* the kernel's own limit on interpreters of interpreters */
@@ -68,7 +69,7 @@ static bool find_program(const char *name, char path[PATH_MAX])
 			memcpy(path, len == 0 ? "." : dir, len == 0 ? 1 : len);
 			path[len == 0 ? 1 : len] = '\0';
 			strcat(strcat(path, "/"), name);
-			if (access(path, X_OK) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(path, X_OK) == 0 && real_stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 				return true;
 			}
 		}
@@ -306,7 +307,7 @@ static enum check_verdict judge(const char *name, struct log_line *body, int dep
 	ssize_t len;
 	int fd;
 
-	if (!find_program(name, path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+	if (!find_program(name, path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || real_fstat(fd, &st) != 0) {
 		log_str(body, "cannot read it: ");
 		log_str(body, strerror(errno));
 		return CHECK_UNKNOWN;

@@ -4,6 +4,7 @@
 #define REAP_REAL_H
 
 #include <aio.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/epoll.h>
@@ -123,5 +126,24 @@ void real_bind_async_safe(void);
 /* glibc's pre-2.15 posix_spawn and posix_spawnp (x86-64), NULL elsewhere. */
 spawn_fn *real_posix_spawn_compat(void);
 spawn_fn *real_posix_spawnp_compat(void);
+
+/* System calls made directly where glibc's function is younger than the oldest glibc the library
+ * loads on (2.17, glibc-floor.h): gettid came with 2.30, and stat and fstat are functions of their
+ * own only since 2.33 (before, inline wrappers of __xstat, which 2.33 hid). On x86-64 and arm64
+ * the kernel's struct stat is libc's, glibc's and musl's alike. Async-signal-safe. */
+static inline pid_t real_gettid(void)
+{
+	return (pid_t)LIBC(syscall)(SYS_gettid);
+}
+
+static inline int real_fstat(int fd, struct stat *st)
+{
+	return (int)LIBC(syscall)(SYS_fstat, fd, st);
+}
+
+static inline int real_stat(const char *path, struct stat *st)
+{
+	return (int)LIBC(syscall)(SYS_newfstatat, AT_FDCWD, path, st, 0);
+}
 
 #endif

@@ -209,29 +209,80 @@ bool sigchld_taken(const siginfo_t *info)
 	return false;
 }
 
+/* Where a handler's context says the thread stands: at the system call instruction the kernel
+ * set up to be made again, its number, its second argument, and how to make it return instead.
+ * x86-64: rip points at `syscall` (0f 05), rax holds the number (restored there for the restart),
+ * rsi the second argument. arm64: pc points at `svc #0` (d4000001), x8 holds the number, x1 the
+ * second argument, and x0, where the result goes, holds the first argument again. */
+#if defined(__x86_64__)
+static bool at_syscall(const mcontext_t *m)
+{
+	const unsigned char *ip = (const unsigned char *)m->gregs[REG_RIP];
+
+	return ip[0] == 0x0f && ip[1] == 0x05;
+}
+
+static long syscall_nr(const mcontext_t *m)
+{
+	return m->gregs[REG_RAX];
+}
+
+static unsigned long syscall_arg1(const mcontext_t *m)
+{
+	return (unsigned long)m->gregs[REG_RSI];
+}
+
+static void syscall_return(mcontext_t *m, long result)
+{
+	m->gregs[REG_RAX] = result;
+	m->gregs[REG_RIP] += 2;
+}
+#elif defined(__aarch64__)
+static bool at_syscall(const mcontext_t *m)
+{
+	return *(const unsigned int *)m->pc == 0xd4000001;
+}
+
+static long syscall_nr(const mcontext_t *m)
+{
+	return (long)m->regs[8];
+}
+
+static unsigned long syscall_arg1(const mcontext_t *m)
+{
+	return m->regs[1];
+}
+
+static void syscall_return(mcontext_t *m, long result)
+{
+	m->regs[0] = (unsigned long long)result;
+	m->pc += 4;
+}
+#endif
+
 /* The shim's handler may have cut a blocking system call short and, with SA_RESTART, had the kernel
  * set it up to be made again. If a handler of the program without SA_RESTART ran meanwhile (nested
  * in this one), the program is owed the EINTR it would have got had it been interrupted first:
  * the call is made to return EINTR instead of being made again. Only at a system call instruction,
  * for calls that can block and that return EINTR to any interrupting handler without SA_RESTART
- * (not open, ioctl or the futex and fcntl operations that the kernel always restarts); x86-64. */
+ * (not open, ioctl or the futex and fcntl operations that the kernel always restarts). Each of these
+ * calls has the same name on x86-64 and arm64 (arm64 lacks only older forms, such as select and
+ * pause, which are never restarted anyway). */
 static void owe_eintr(void *context)
 {
-#if defined(__x86_64__)
-	greg_t *regs = ((ucontext_t *)context)->uc_mcontext.gregs;
-	const unsigned char *ip = (const unsigned char *)regs[REG_RIP];
+	mcontext_t *m = &((ucontext_t *)context)->uc_mcontext;
 
-	if (ip[0] != 0x0f || ip[1] != 0x05) {
+	if (!at_syscall(m)) {
 		return;
 	}
-	switch (regs[REG_RAX]) {
+	switch (syscall_nr(m)) {
 	case SYS_futex: /* only the plain waits: FUTEX_LOCK_PI must never fail with EINTR */
-		if ((regs[REG_RSI] & 0x7f) != FUTEX_WAIT && (regs[REG_RSI] & 0x7f) != FUTEX_WAIT_BITSET) {
+		if ((syscall_arg1(m) & 0x7f) != FUTEX_WAIT && (syscall_arg1(m) & 0x7f) != FUTEX_WAIT_BITSET) {
 			return;
 		}
 		break;
 	case SYS_fcntl:
-		if (regs[REG_RSI] != F_SETLKW && regs[REG_RSI] != F_OFD_SETLKW) {
+		if (syscall_arg1(m) != F_SETLKW && syscall_arg1(m) != F_OFD_SETLKW) {
 			return;
 		}
 		break;
@@ -243,11 +294,7 @@ static void owe_eintr(void *context)
 	default:
 		return;
 	}
-	regs[REG_RAX] = -EINTR;
-	regs[REG_RIP] += 2;
-#else
-	(void)context;
-#endif
+	syscall_return(m, -EINTR);
 }
 
 static void on_sigchld(int sig, siginfo_t *info, void *context)

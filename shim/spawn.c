@@ -1,8 +1,8 @@
 /* spawn.c: owns every libc entry point that creates a child: fork, __fork, _Fork, vfork and
- * __vfork (vfork-x86_64.S on x86-64), clone, __clone, posix_spawn and posix_spawnp in both of
- * glibc's symbol versions, forkpty, daemon, and syscall() for SYS_fork, SYS_vfork, SYS_clone and
- * SYS_clone3; the "__" names are glibc's only. (syscall() also routes its waits for children, its
- * waits that are never restarted (ipcwaits.c) and exit_group to their owners.)
+ * __vfork (vfork-x86_64.S, vfork-aarch64.S), clone, __clone, posix_spawn and posix_spawnp in all
+ * their symbol versions, forkpty, daemon, and syscall() for SYS_fork, SYS_vfork, SYS_clone and
+ * SYS_clone3; the "__" names are glibc's only. syscall() also routes its waits for children, its
+ * waits that are never restarted (ipcwaits.c) and exit_group to their owners.
  *
  * Each creation is a "birth": announced before the call, so that the SIGCHLD handler leaves every
  * unknown child alone while it is in flight, and ended with the new pid recorded as own. Forks
@@ -113,25 +113,11 @@ REAP_EXPORT pid_t _Fork(void)
 	return reap_active() ? (pid_t)tracked(call_Fork, NULL, true) : LIBC(_Fork)();
 }
 
-#if !defined(__x86_64__)
-/* Without an assembly trampoline for this architecture, vfork is a fork: POSIX allows it, and a
- * C wrapper cannot survive the child borrowing its stack frame. */
-REAP_EXPORT pid_t vfork(void)
-{
-	return fork();
-}
-
-#if defined(__GLIBC__)
-REAP_EXPORT pid_t __vfork(void)
-{
-	return fork();
-}
-#endif
-#else
-/* The trampoline in vfork-x86_64.S calls these three. While the child borrows the parent's memory
- * it is marked inert in the thread-local flag it shares with the parent thread; the parent blocks
- * every signal for the window (the kernel holds them back from a vfork parent anyway), so that no
- * handler of its own runs while the flag is set. */
+/* The trampoline of vfork-ARCH.S calls these three (a wrapper in C could not survive the child
+ * borrowing its stack frame). While the child borrows the parent's memory it is marked inert in
+ * the thread-local flag it shares with the parent thread; the parent blocks every signal for the
+ * window (the kernel holds them back from a vfork parent anyway), so that no handler of its own
+ * runs while the flag is set. */
 __attribute__((visibility("hidden"))) int reap_vfork_begin(void);
 __attribute__((visibility("hidden"))) void reap_vfork_child(void);
 __attribute__((visibility("hidden"))) pid_t reap_vfork_end(long raw, int tracking);
@@ -172,7 +158,6 @@ pid_t reap_vfork_end(long raw, int tracking)
 	}
 	return pid;
 }
-#endif
 
 static bool fork_like(uint64_t flags)
 {

@@ -180,7 +180,7 @@ static bool pipe_has_unread(int fd)
 	int flags = fcntl(fd, F_GETFL);
 	int unread = 0;
 
-	if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY || fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+	if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY || real_fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
 		return false;
 	}
 	if (ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0) {
@@ -261,7 +261,7 @@ static void __attribute__((noreturn)) park(void)
  * its grace period (by an exit handler), goes on. */
 static bool exit_claims_end(void)
 {
-	pid_t self = gettid();
+	pid_t self = real_gettid();
 	pid_t holder = 0;
 
 	if (__atomic_compare_exchange_n(&ending, &holder, self, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
@@ -342,7 +342,7 @@ static void die_of(int sig)
 	LIBC(sigaction)(sig, &dfl, NULL);
 	sigemptyset(&one);
 	sigaddset(&one, sig);
-	LIBC(syscall)(SYS_tgkill, getpid(), gettid(), sig);
+	LIBC(syscall)(SYS_tgkill, getpid(), real_gettid(), sig);
 	sigprocmask(SIG_UNBLOCK, &one, NULL);
 }
 
@@ -360,7 +360,7 @@ static void on_terminate(int sig, siginfo_t *info, void *context)
 		errno = saved_errno;
 		return;
 	}
-	if (!__atomic_compare_exchange_n(&ending, &holder, gettid(), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+	if (!__atomic_compare_exchange_n(&ending, &holder, real_gettid(), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 		/* PID 1 is ending already: the signal is passed on and changes nothing else. */
 		pass_on(sig, from);
 		errno = saved_errno;

@@ -80,34 +80,33 @@ static const char *root_path(const char *rel)
 	return buf;
 }
 
+static const char *target_triple;          /* NULL: the native build */
+static const char *const *target_runner;    /* NULL: programs run as they are */
+static const char *target_shell;            /* NULL: the host's /bin/sh */
+
+void harness_target(const char *triple, const char *const runner[], const char *shell)
+{
+	target_triple = triple;
+	target_runner = runner;
+	target_shell = shell;
+}
+
 const char *built(const char *rel)
 {
 	char path[PATH_MAX];
-	if (snprintf(path, sizeof path, "build/%s", rel) >= (int)sizeof path) {
+	int n = target_triple != NULL ? snprintf(path, sizeof path, "build/%s/%s", target_triple, rel)
+	                              : snprintf(path, sizeof path, "build/%s", rel);
+	if (n >= (int)sizeof path) {
 		errno = ENAMETOOLONG;
 		die(rel);
 	}
 	return root_path(path);
 }
 
-/* harness_use_target's choices: the build directory under build/ ("" for the host's own build), the
- * shell of every run (NULL: the host's). */
-static char target_dir[64];
-static const char *target_shell;
-
-void harness_use_target(const char *target, const char *shell)
-{
-	if (snprintf(target_dir, sizeof target_dir, "%s/", target) >= (int)sizeof target_dir) {
-		errno = ENAMETOOLONG;
-		die(target);
-	}
-	target_shell = shell;
-}
-
 const char *scenario(const char *name)
 {
 	char rel[PATH_MAX];
-	if (snprintf(rel, sizeof rel, "%sscenarios/%s", target_dir, name) >= (int)sizeof rel) {
+	if (snprintf(rel, sizeof rel, "scenarios/%s", name) >= (int)sizeof rel) {
 		errno = ENAMETOOLONG;
 		die(name);
 	}
@@ -116,9 +115,7 @@ const char *scenario(const char *name)
 
 const char *shim_path(void)
 {
-	char rel[PATH_MAX];
-	snprintf(rel, sizeof rel, "%sreap.so", target_dir);
-	return built(rel);
+	return built("reap.so");
 }
 
 /* --- the child side ------------------------------------------------------------------------- */
@@ -173,6 +170,25 @@ static bool take_terminal(const char *slave)
 	return fd >= 0 && ioctl(fd, TIOCSCTTY, 0) == 0 && dup2(fd, STDIN_FILENO) == STDIN_FILENO;
 }
 
+/* argv behind the target's runner, if it has one. */
+static const char *const *with_runner(const char *const argv[])
+{
+	size_t n_runner = 0, argc = 0;
+	while (target_runner != NULL && target_runner[n_runner] != NULL) {
+		n_runner++;
+	}
+	if (n_runner == 0) {
+		return argv;
+	}
+	while (argv[argc] != NULL) {
+		argc++;
+	}
+	const char **full = calloc(n_runner + argc + 1, sizeof *full);
+	memcpy(full, target_runner, n_runner * sizeof *full);
+	memcpy(full + n_runner, argv, (argc + 1) * sizeof *full);
+	return full;
+}
+
 /* Runs in the forked child: never returns. */
 static void exec_run(const char *const argv[], const struct run_opts *opts, int out_fd, const char *slave)
 {
@@ -203,6 +219,7 @@ static void exec_run(const char *const argv[], const struct run_opts *opts, int 
 	char **env = base_env();
 	const char *extra[64];
 	size_t n_extra = program_env(opts, extra, 64);
+	argv = with_runner(argv);
 	size_t argc = 0;
 	while (argv[argc] != NULL) {
 		argc++;

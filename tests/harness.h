@@ -42,13 +42,15 @@ const char *scenario(const char *name);
 const char *built(const char *rel);
 const char *shim_path(void);
 
-/* From now on (in this process; call it in a constructor so that every Criterion worker does),
- * scenario() and shim_path() name the build of another target of this machine, build/TARGET/
- * (e.g. "x86_64-linux-musl"), and every run gets `shell` as its /bin/sh: a statically linked
- * program, bind-mounted over /bin/sh in a mount namespace of the run's own, for the programs the
- * scenarios start through the shell cannot be the host's (a glibc program cannot load a musl
- * build of the library). */
-void harness_use_target(const char *target, const char *shell);
+/* Runs use another target's build from here on (in this process; call it in a constructor so that
+ * every Criterion worker does): build/TRIPLE/ instead of build/ for scenario(), shim_path() and
+ * built(), every program is started through `runner` when it is not NULL (an emulator's command
+ * line, which passes its environment on to the program it runs: the arm64 tier's qemu-user is
+ * then PID 1 of the namespace), and every run gets `shell` as its /bin/sh when it is not NULL: a
+ * statically linked program, bind-mounted over /bin/sh in a mount namespace of the run's own, for
+ * the programs the scenarios start through the shell cannot be the host's (a glibc program cannot
+ * load a musl build of the library). */
+void harness_target(const char *triple, const char *const runner[], const char *shell);
 
 /* Start argv under opts; the program's stdout and stderr both go to p->out_fd. */
 void proc_start(struct proc *p, const char *const argv[], const struct run_opts *opts);

@@ -47,3 +47,16 @@ Test(sigchld, forked_without_shim) { expect_problem("core_sigchld", ARGS("forked
 /* sigaction, __sigaction, signal, sigset, bsd_signal, sysv_signal report what the program set */
 Test(sigchld, query) { expect_like_libc("core_sigquery", NONE); }
 Test(sigchld, query_without_shim) { expect_problem("core_sigquery", NONE, "zombies left"); }
+
+/* A handler of the program without SA_RESTART that runs nested in the shim's SIGCHLD handler cuts
+ * short the read the SIGCHLD handler interrupted (eintr_nested); with SA_RESTART the read goes on */
+static void expect_nested(const char *variant)
+{
+	struct run_result r;
+	scn_run(ACTIVE, "eintr_nested", ARGS(variant), false, ENV("REAP_VERBOSE=1"), &r);
+	assert_passed(variant, &r);
+	run_result_free(&r);
+}
+
+Test(sigchld, nested_handler_eintr) { expect_nested("norestart"); }
+Test(sigchld, nested_handler_restart) { expect_nested("restart"); }

@@ -9,7 +9,7 @@
  *
  * Debian has no musl-linked shell, and a glibc program cannot load the musl library, so every run
  * gets Debian's busybox-static (statically linked: it loads no preload) as its /bin/sh, in a mount
- * namespace of its own (harness_use_target). Everything else the scenarios start is themselves.
+ * namespace of its own (harness_target). Everything else the scenarios start is themselves.
  * Run one: build/tests/test_musl --filter 'musl_wait/any' */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -30,7 +30,7 @@
 /* In every process of this binary (the runner and each Criterion worker). */
 __attribute__((constructor)) static void use_musl_build(void)
 {
-	harness_use_target(MUSL_TARGET, STATIC_SHELL);
+	harness_target(MUSL_TARGET, NULL, STATIC_SHELL);
 }
 
 static void preflight(void)
