@@ -2,10 +2,14 @@
 #include "log.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "real.h"
 
 void log_begin(struct log_line *line)
 {
@@ -79,21 +83,41 @@ void log_quoted(struct log_line *line, const char *s, size_t max)
 	}
 }
 
-void log_end(struct log_line *line)
+/* A stderr whose reader has gone must not end the process: the write's SIGPIPE would be PID 1's
+ * own doing (terminate.c) and end the container. The signal is held back for the write and, when
+ * the write raised it, taken again; a SIGPIPE already pending stays for the program. */
+static void write_line(const char *text, size_t len)
 {
-	int saved_errno = errno;
+	static const struct timespec at_once = {0, 0};
+	sigset_t pipe_only, saved, pending;
 	size_t done = 0;
+	bool was_pending;
 
-	line->text[line->len++] = '\n';
-	while (done < line->len) {
-		ssize_t n = write(STDERR_FILENO, line->text + done, line->len - done);
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_only, &saved);
+	was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+	while (done < len) {
+		ssize_t n = write(STDERR_FILENO, text + done, len - done);
 		if (n <= 0 && errno != EINTR) {
+			if (errno == EPIPE && !was_pending) {
+				LIBC(sigtimedwait)(&pipe_only, NULL, &at_once);
+			}
 			break;
 		}
 		if (n > 0) {
 			done += (size_t)n;
 		}
 	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
+void log_end(struct log_line *line)
+{
+	int saved_errno = errno;
+
+	line->text[line->len++] = '\n';
+	write_line(line->text, line->len);
 	errno = saved_errno;
 }
 

@@ -203,3 +203,19 @@ Test(modes, verbose)
 	          "expected one reap line per orphan and none for an own child; output:\n%s", r.out);
 	run_result_free(&r);
 }
+
+/* REAP_VERBOSE=1 with a stderr whose reader is gone: the shim's log line raises SIGPIPE in PID 1,
+ * which must not end it (it is the shim's write, not the program's). */
+Test(modes, verbose_line_to_broken_stderr)
+{
+	const char *argv[] = {scenario("log_broken_stderr"), NULL};
+	const char *env[] = {"REAP_VERBOSE=1", NULL};
+	struct run_opts o = {.pid1 = true, .preload = true, .env = env, .timeout_s = 30};
+	struct run_result r;
+
+	run(argv, &o, &r);
+	cr_assert(r.exit_code == 0, "PID 1 ended with %d; output:\n%s", r.exit_code, r.out);
+	assert_line(&r, "ORPHAN REAPED");
+	assert_line(&r, "ALIVE");
+	run_result_free(&r);
+}
