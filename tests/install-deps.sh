@@ -12,6 +12,7 @@ procps
 coreutils
 python3
 valgrind
+strace
 "
 
 missing=""
