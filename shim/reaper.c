@@ -10,14 +10,17 @@
  * exit is handed to the program only from a look at the zombie itself (it holds its pid), and only
  * if its registry entry is older than the look.
  *
- * Cost. A scan visits every child, so scans are paid for: each SIGCHLD handled and each wrapped
- * wait earns SCAN_CREDIT child visits, and a scan runs only when the credit covers the children
- * the last scan visited (or the own children, if more). A scan that cannot be paid for yet is owed:
- * the waits that follow look again, and the scan runs as soon as the credit covers it, at the
- * latest after children/SCAN_CREDIT further SIGCHLDs or waits. Every event thus costs O(1)
- * system calls amortised, whatever the number of children. The common fork-and-wait loop never
- * scans: the own zombie in front is the one its SIGCHLD reports, which the program is about to
- * wait for, and the look that follows its wait finds nothing. */
+ * Cost. A scan costs O(children): a look (one waitid) at each foreign child that is not a zombie
+ * (a foreign zombie pays for its own reaping: its exit is an event, whose signal merged into
+ * another), and at each own child whose exit the program's handler could still be owed (none whose
+ * exit was handed over already: the registry's flag says so), plus reading the list (about
+ * 1/PIDS_PER_CALL of a system call a pid). So scans are paid for: each SIGCHLD handled and each wrapped wait earns SCAN_CREDIT
+ * system calls' worth, and a scan runs only when the credit covers what the last one cost. A scan
+ * that cannot be paid for yet is owed: the waits that follow look again, and the scan runs as
+ * soon as the credit covers it, at the latest after cost/SCAN_CREDIT further SIGCHLDs or waits.
+ * Every event thus costs O(1) system calls amortised, whatever the number of children. The common
+ * fork-and-wait loop never scans: the own zombie in front is the one its SIGCHLD reports, which
+ * the program is about to wait for, and the look that follows its wait finds nothing. */
 #include "reaper.h"
 
 #include <errno.h>
@@ -37,8 +40,10 @@
 
 /* Enough for any burst; a longer one is finished by the next signal. */
 #define SWEEP_LIMIT 4096
-/* Child visits of a scan earned by each SIGCHLD handled and each wrapped wait. */
+/* A scan's cost in system calls, earned by each SIGCHLD handled and each wrapped wait. */
 #define SCAN_CREDIT 16
+/* Pids of the /proc list read and parsed for the price of one system call. */
+#define PIDS_PER_CALL 32
 
 enum sweep_result {
 	SWEEP_CLEAR,       /* no zombie child is left */
@@ -51,8 +56,8 @@ static int view_blocked;
 /* Sweeps made by the handler, and the count the last wait saw: while the handler keeps sweeping,
  * a wait has nothing to pick up after it. */
 static unsigned signal_sweeps, sweeps_seen;
-/* Child visits earned and not spent, and how many children the last scan visited. */
-static long scan_credit, children_seen;
+/* Credit earned and not spent, and what the last scan cost, in system calls. */
+static long scan_credit, last_scan_cost;
 /* pidfd_open is missing (kernel before 5.3) or forbidden. */
 static int no_pidfd;
 
@@ -284,11 +289,12 @@ static enum sweep_result sweep(struct reaper_view *view, siginfo_t *own_head, un
 }
 
 /* A scan: every child in /proc is visited; foreign zombies are reaped, and own exits the program's
- * handler has not heard of are reported when reports is not NULL. */
+ * handler has not heard of are reported while reports has room (max 0: the program has no
+ * handler to tell). */
 struct scan {
 	siginfo_t *reports;
 	size_t max, n;
-	long visited;
+	long visited, looks;
 };
 
 static void visit_child(pid_t pid, void *ctx)
@@ -307,6 +313,7 @@ static void visit_child(pid_t pid, void *ctx)
 		if (scan->reports == NULL || scan->n == scan->max || registry_announced(pid)) {
 			return;
 		}
+		scan->looks++;
 		look(P_PID, pid, &info);
 		if (info.si_pid == pid && registry_announce_as_of(pid, mark)) {
 			scan->reports[scan->n++] = info;
@@ -314,22 +321,19 @@ static void visit_child(pid_t pid, void *ctx)
 		return;
 	}
 	look(P_PID, pid, &info);
-	if (info.si_pid == pid) {
-		reaper_collect(pid);
+	/* A foreign zombie pays for its own reaping: its exit is an event, whose signal merged. */
+	if (info.si_pid != pid || !reaper_collect(pid)) {
+		scan->looks++;
 	}
 }
 
-static long max_long(long a, long b)
-{
-	return a > b ? a : b;
-}
-
-/* What the next scan is expected to cost. */
+/* What the next scan is expected to cost: what the last one did. */
 static long scan_cost(void)
 {
-	return max_long(__atomic_load_n(&children_seen, __ATOMIC_RELAXED), (long)registry_count());
+	return __atomic_load_n(&last_scan_cost, __ATOMIC_RELAXED);
 }
 
+/* Saved up to two scans' worth, so that a quiet spell does not pay for a storm. */
 static void earn_credit(void)
 {
 	long cap = 2 * scan_cost() + SCAN_CREDIT;
@@ -344,6 +348,7 @@ static bool scan_if_paid(siginfo_t *reports, size_t max, size_t *n)
 {
 	static int warned;
 	struct scan scan = {.reports = reports, .max = max, .n = *n};
+	long cost;
 
 	if (__atomic_load_n(&scan_credit, __ATOMIC_RELAXED) < scan_cost()) {
 		return false;
@@ -352,8 +357,9 @@ static bool scan_if_paid(siginfo_t *reports, size_t max, size_t *n)
 		log_verbose2("cannot read /proc/self/task/*/children: ",
 			     "orphans behind an unwaited child of the program wait for its wait");
 	}
-	__atomic_sub_fetch(&scan_credit, scan.visited, __ATOMIC_RELAXED);
-	__atomic_store_n(&children_seen, scan.visited, __ATOMIC_RELAXED);
+	cost = scan.looks + scan.visited / PIDS_PER_CALL + 1;
+	__atomic_sub_fetch(&scan_credit, cost, __ATOMIC_RELAXED);
+	__atomic_store_n(&last_scan_cost, cost, __ATOMIC_RELAXED);
 	*n = scan.n;
 	return true;
 }

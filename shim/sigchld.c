@@ -183,6 +183,15 @@ static size_t take_unheard_exits(siginfo_t *out, size_t max)
 	return n;
 }
 
+/* Whether the program has a SIGCHLD handler. */
+static bool program_listens(void)
+{
+	struct sigaction program;
+
+	signals_program_action(SIGCHLD, &program);
+	return program.sa_handler != SIG_DFL && program.sa_handler != SIG_IGN;
+}
+
 static bool is_resweep(const siginfo_t *info)
 {
 	return info->si_code == SI_QUEUE && info->si_pid == getpid() && info->si_value.sival_ptr == &resweep_token;
@@ -256,7 +265,8 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	if (n > 0 && events[n - 1].si_code > 0) {
 		fresh = events[n - 1].si_pid;
 	}
-	n += reaper_on_signal(fresh, &view, events + n, sizeof(events) / sizeof(events[0]) - n);
+	/* Own exits whose signals merged away are looked for only where a handler will hear of them. */
+	n += reaper_on_signal(fresh, &view, events + n, program_listens() ? sizeof(events) / sizeof(events[0]) - n : 0);
 	n += take_unheard_exits(events + n, sizeof(events) / sizeof(events[0]) - n);
 	errno = saved_errno;
 	for (size_t i = 0; i < n; i++) {
