@@ -1,5 +1,4 @@
-/* registry.c: owns the table of own children, the births in flight and the exits the program
- * collected before its handler heard of them (see registry.h; the stash is stash.c).
+/* registry.c: owns the table of own children and the births in flight (see registry.h).
  *
  * The table is an open-addressing hash set of pids in memory from mmap (never malloc: it may grow
  * from a fork called in a signal handler), so insert, lookup and removal are O(1) and there is no
@@ -25,6 +24,7 @@
 #include "log.h"
 #include "real.h"
 #include "stash.h"
+#include "unheard.h"
 
 #define SLOT_EMPTY 0
 #define SLOT_GONE (-1)
@@ -56,20 +56,6 @@ static int kernel_reaps;      /* SIGCHLD ignored or SA_NOCLDWAIT: entries go sta
 static size_t prune_at = MIN_PRUNE; /* live entries at which to look for stale ones again */
 static size_t alive_hint;     /* slot where registry_any_alive() last found a child */
 static pid_t group_hint;      /* the own child registry_any_in_group() last found */
-
-/* Own children whose exit the program collected before the shim's handler told it of them: their
- * signal, when it comes or merged into another, still belongs to the program. A ring: each
- * handled SIGCHLD empties it, and a program that blocks SIGCHLD while it collects more than
- * UNHEARD_SIZE children has the oldest overwritten (its handler still runs once it unblocks). */
-enum { UNHEARD_EMPTY, UNHEARD_WRITING, UNHEARD_FULL, UNHEARD_TAKING };
-#define UNHEARD_SIZE 32
-struct unheard_exit {
-	int state;
-	pid_t pid;
-	int status;
-};
-static struct unheard_exit unheard[UNHEARD_SIZE];
-static unsigned unheard_next;
 
 static size_t home(pid_t pid, size_t capacity)
 {
@@ -239,22 +225,6 @@ static bool child_exists(pid_t pid)
 	return exists;
 }
 
-static void remember_unheard(pid_t pid, int status)
-{
-	for (int tries = 0; tries < UNHEARD_SIZE; tries++) {
-		struct unheard_exit *u = &unheard[__atomic_fetch_add(&unheard_next, 1, __ATOMIC_RELAXED) % UNHEARD_SIZE];
-		int from = __atomic_load_n(&u->state, __ATOMIC_ACQUIRE);
-
-		if ((from == UNHEARD_EMPTY || from == UNHEARD_FULL) &&
-		    __atomic_compare_exchange_n(&u->state, &from, UNHEARD_WRITING, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-			u->pid = pid;
-			u->status = status;
-			__atomic_store_n(&u->state, UNHEARD_FULL, __ATOMIC_RELEASE);
-			return;
-		}
-	}
-}
-
 /* Marks the slot of pid gone; false if it no longer holds pid. status < 0: the exit is unknown. */
 static bool remove_slot(struct slot *s, pid_t pid, int status)
 {
@@ -263,7 +233,7 @@ static bool remove_slot(struct slot *s, pid_t pid, int status)
 	}
 	__atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
 	if (status >= 0 && !(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ANNOUNCED)) {
-		remember_unheard(pid, status);
+		unheard_remember(pid, status);
 	}
 	return true;
 }
@@ -457,41 +427,6 @@ bool registry_announce_gone(pid_t pid)
 bool registry_announce(pid_t pid)
 {
 	return registry_announce_as_of(pid, registry_mark());
-}
-
-/* Takes one unheard exit, of pid or (pid 0) of any child; fills *status. */
-static bool take_unheard(pid_t pid, pid_t *taken, int *status)
-{
-	for (unsigned i = 0; i < UNHEARD_SIZE; i++) {
-		struct unheard_exit *u = &unheard[i];
-		int full = UNHEARD_FULL;
-
-		if ((pid != 0 && __atomic_load_n(&u->pid, __ATOMIC_RELAXED) != pid) ||
-		    !__atomic_compare_exchange_n(&u->state, &full, UNHEARD_TAKING, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-			continue;
-		}
-		if (pid != 0 && u->pid != pid) { /* overwritten in between */
-			__atomic_store_n(&u->state, UNHEARD_FULL, __ATOMIC_RELEASE);
-			continue;
-		}
-		*taken = u->pid;
-		*status = u->status;
-		__atomic_store_n(&u->state, UNHEARD_EMPTY, __ATOMIC_RELEASE);
-		return true;
-	}
-	return false;
-}
-
-bool registry_take_unheard(pid_t pid, int *status)
-{
-	pid_t taken;
-
-	return take_unheard(pid, &taken, status);
-}
-
-bool registry_take_any_unheard(pid_t *pid, int *status)
-{
-	return take_unheard(0, pid, status);
 }
 
 /* The own child found last is asked first: a program's children usually share its group, so the

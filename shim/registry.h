@@ -50,11 +50,6 @@ bool registry_announce_as_of(pid_t pid, unsigned mark);
 bool registry_announce_gone(pid_t pid);
 /* Whether pid is own and its exit was handed to the program's handler already. */
 bool registry_announced(pid_t pid);
-/* Takes the exit of own child pid that the program collected before the shim's handler told it of
- * the exit (its late SIGCHLD is then delivered once, with this status). */
-bool registry_take_unheard(pid_t pid, int *status);
-/* Takes any such exit, for a SIGCHLD that may have merged it away. */
-bool registry_take_any_unheard(pid_t *pid, int *status);
 /* Whether some own child is in process group pgid. */
 bool registry_any_in_group(pid_t pgid);
 

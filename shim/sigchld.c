@@ -22,6 +22,7 @@
 #include "reaper.h"
 #include "registry.h"
 #include "signals.h"
+#include "unheard.h"
 
 #define PARKED_SLOTS 8
 enum { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_TAKING };
@@ -104,7 +105,7 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 	}
 	/* Reaped already: by the program, before this signal came, if it was its own (and it may not
 	 * have forgotten it yet: this handler may run just before its wait returns). */
-	if (registry_take_unheard(info->si_pid, &status)) {
+	if (unheard_take(info->si_pid, &status)) {
 		info_from_status(info->si_pid, status, out);
 		out->si_uid = info->si_uid;
 		return true;
@@ -176,7 +177,7 @@ static size_t take_unheard_exits(siginfo_t *out, size_t max)
 	pid_t pid;
 	int status;
 
-	while (n < max && registry_take_any_unheard(&pid, &status)) {
+	while (n < max && unheard_take_any(&pid, &status)) {
 		info_from_status(pid, status, &out[n]);
 		out[n++].si_uid = getuid();
 	}
