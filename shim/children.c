@@ -24,7 +24,7 @@ static void read_task_children(const char *tid, void (*visit)(pid_t, void *), vo
 	char path[64] = "/proc/self/task/";
 	size_t len = sizeof("/proc/self/task/") - 1;
 	const char *tail = "/children";
-	char buf[256];
+	char buf[1024];
 	pid_t pid = 0;
 	bool in_number = false;
 	int fd;

@@ -5,7 +5,10 @@
  * program's own (a re-exec'ing master keeps its workers) and which are orphans that happened to be
  * alive (an entrypoint script that started a daemon, then exec'd the server). The old image passes
  * its list in the environment as REAP_OWN=pid,pid,... and the new image's constructor takes it
- * out again (init.c). Without the list every inherited child counts as own. The list is built in
+ * out again (init.c). Without the list every inherited child counts as own. The list is added only
+ * where the new image will read it (LD_PRELOAD in its environment, or /etc/ld.so.preload) and
+ * there are children at all; any other exec gets its environment untouched. A list longer than the
+ * kernel takes in one string (MAX_ARG_STRLEN) comes in several REAP_OWN entries. It is built in
  * memory from mmap, since execve may be called from a signal handler. */
 #include <errno.h>
 #include <stdarg.h>
@@ -24,6 +27,10 @@
 extern char **environ;
 
 #define OWN_PREFIX EXEC_OWN_VARIABLE "="
+/* The kernel's limit on one string of the environment (MAX_ARG_STRLEN), its NUL included. */
+#define ENTRY_MAX (32 * 4096)
+/* Room for one pid and its comma. */
+#define PID_ROOM 12
 
 struct own_env {
 	char **envp;
@@ -36,18 +43,87 @@ static bool is_own_entry(const char *entry)
 	return strncmp(entry, OWN_PREFIX, sizeof(OWN_PREFIX) - 1) == 0;
 }
 
-/* envp with REAP_OWN replaced by the registry's list; NULL if memory is short (exec goes on). */
+/* Whether the image exec starts will load the shim, and so read the list. */
+static bool loads_shim(char *const envp[])
+{
+	for (size_t i = 0; envp != NULL && envp[i] != NULL; i++) {
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0 && envp[i][11] != '\0') {
+			return true;
+		}
+	}
+	return access("/etc/ld.so.preload", F_OK) == 0;
+}
+
+static bool has_children(void)
+{
+	siginfo_t info;
+
+	return LIBC(waitid)(P_ALL, 0, &info, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) == 0 ||
+	       errno != ECHILD;
+}
+
+/* The list being written: entries of at most ENTRY_MAX characters, each "REAP_OWN=pid,pid,...". */
+struct writer {
+	char **list;   /* where the next entry's pointer goes */
+	char *entry;   /* the entry being written; NULL before the first pid */
+	char *at, *end;
+	size_t entries, max_entries;
+};
+
+static void start_entry(struct writer *w)
+{
+	if (w->entry != NULL) {
+		*w->at++ = '\0';
+	}
+	w->entry = w->at;
+	w->list[w->entries++] = w->entry;
+	memcpy(w->at, OWN_PREFIX, sizeof(OWN_PREFIX) - 1);
+	w->at += sizeof(OWN_PREFIX) - 1;
+}
+
+/* Under the registry's lock (registry_foreach): no registry call here. */
+static void write_pid(pid_t pid, void *ctx)
+{
+	struct writer *w = ctx;
+	char digits[PID_ROOM];
+	size_t n = 0;
+	unsigned v = (unsigned)pid;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (w->entry == NULL || (size_t)(w->at - w->entry) + n + 2 > ENTRY_MAX) {
+		if (w->entries == w->max_entries || w->at + sizeof(OWN_PREFIX) + PID_ROOM > w->end) {
+			return; /* children born since the list was sized */
+		}
+		start_entry(w);
+	} else if (w->at + n + 2 > w->end) {
+		return;
+	} else {
+		*w->at++ = ',';
+	}
+	while (n > 0) {
+		*w->at++ = digits[--n];
+	}
+}
+
+/* envp with the registry's list in place of any REAP_OWN; false if memory is short (exec goes
+ * on without it). Built in memory from mmap: exec may be called in a signal handler. */
 static bool build(char *const envp[], struct own_env *out)
 {
-	size_t entries = 0, own = registry_count() + 16;
+	size_t entries = 0, own, text, max_entries, n = 0;
+	struct writer w = {0};
 	char **list;
-	char *text;
-	size_t n = 0;
 
+	registry_prune(); /* entries of children the kernel reaped by itself */
+	own = registry_count() + 16;
+	text = own * PID_ROOM;
+	max_entries = text / (ENTRY_MAX - sizeof(OWN_PREFIX) - PID_ROOM) + 1;
 	while (envp != NULL && envp[entries] != NULL) {
 		entries++;
 	}
-	out->size = (entries + 2) * sizeof(char *) + sizeof(OWN_PREFIX) + own * 12;
+	out->size = (entries + max_entries + 1) * sizeof(char *) + text + max_entries * sizeof(OWN_PREFIX);
 	out->memory = mmap(NULL, out->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (out->memory == MAP_FAILED) {
 		return false;
@@ -58,11 +134,16 @@ static bool build(char *const envp[], struct own_env *out)
 			list[n++] = envp[i];
 		}
 	}
-	text = (char *)(list + entries + 2);
-	list[n++] = text;
-	list[n] = NULL;
-	memcpy(text, OWN_PREFIX, sizeof(OWN_PREFIX) - 1);
-	registry_format(text + sizeof(OWN_PREFIX) - 1, own * 12);
+	w.list = list + n;
+	w.at = (char *)(list + entries + max_entries + 1);
+	w.end = (char *)out->memory + out->size;
+	w.max_entries = max_entries;
+	registry_foreach(write_pid, &w);
+	if (w.entry == NULL) {
+		start_entry(&w); /* no own child: an empty list says so */
+	}
+	*w.at = '\0';
+	list[n + w.entries] = NULL;
 	out->envp = list;
 	return true;
 }
@@ -75,16 +156,25 @@ static void release(struct own_env *env)
 	errno = saved_errno;
 }
 
-/* Runs exec with envp carrying the list; returns only if exec failed, with its errno. */
-#define WITH_OWN_LIST(envp, call_with_env)                         \
-	do {                                                       \
-		struct own_env own_env_;                           \
-		if (reap_active() && build((envp), &own_env_)) {   \
-			char *const *env_ = own_env_.envp;         \
-			int rc_ = (call_with_env);                 \
-			release(&own_env_);                        \
-			return rc_;                                \
-		}                                                  \
+/* Runs exec with envp carrying the list, where the new image will read it; returns only if exec
+ * failed, with its errno. A list too long for the kernel (E2BIG) is left out rather than fail the
+ * exec: the new image then adopts every child it has. */
+#define WITH_OWN_LIST(envp, call_with_env)                                                  \
+	do {                                                                                \
+		struct own_env own_env_;                                                    \
+		int saved_errno_ = errno;                                                   \
+		if (reap_active() && loads_shim(envp) && has_children() &&                  \
+		    (errno = saved_errno_, build((envp), &own_env_))) {                     \
+			char *const *env_ = own_env_.envp;                                  \
+			int rc_ = (call_with_env);                                          \
+			release(&own_env_);                                                 \
+			if (rc_ < 0 && errno == E2BIG) {                                    \
+				env_ = (envp);                                              \
+				rc_ = (call_with_env);                                      \
+			}                                                                   \
+			return rc_;                                                         \
+		}                                                                           \
+		errno = saved_errno_;                                                       \
 	} while (0)
 
 REAP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
@@ -175,14 +265,20 @@ static void adopt_number(pid_t pid, void *ctx)
 	registry_adopt(pid);
 }
 
+/* A long list comes in several REAP_OWN entries; unsetenv removes them all. */
 bool exec_adopt_listed(void)
 {
-	const char *list = getenv(EXEC_OWN_VARIABLE);
+	bool listed = false;
 
-	if (list == NULL) {
+	for (size_t i = 0; environ != NULL && environ[i] != NULL; i++) {
+		if (is_own_entry(environ[i])) {
+			registry_parse_list(environ[i] + sizeof(OWN_PREFIX) - 1, adopt_number, NULL);
+			listed = true;
+		}
+	}
+	if (!listed) {
 		return false;
 	}
-	registry_parse_list(list, adopt_number, NULL);
 	/* A listed child may have ended and been reaped in between. */
 	registry_prune();
 	unsetenv(EXEC_OWN_VARIABLE);

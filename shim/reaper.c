@@ -2,12 +2,28 @@
  *
  * waitid(P_ALL, WNOWAIT) shows the oldest zombie child without taking it. While that one is
  * foreign it is reaped and the next one shown; once it is the program's own, nothing behind it can
- * be seen that way, and the kernel's child lists in /proc are read instead. That read costs a few
- * system calls, so it is skipped when the own zombie in front is the one this very SIGCHLD reports
- * (the program is about to wait for it): a foreign exit whose signal merged into that one is then
- * found by the sweep that follows the program's wait. */
+ * be seen that way, and the kernel's child lists in /proc are read instead (a scan).
+ *
+ * Identity. A pid says which process it names only while that process holds it. A foreign zombie
+ * is therefore reaped through a pidfd opened on its pid and judged after the open: the pidfd names
+ * that very process, so the reap can never take a child that got the pid since. An own zombie's
+ * exit is handed to the program only from a look at the zombie itself (it holds its pid), and only
+ * if its registry entry is older than the look.
+ *
+ * Cost. A scan costs O(children): a look (one waitid) at each foreign child that is not a zombie
+ * (a foreign zombie pays for its own reaping: its exit is an event, whose signal merged into
+ * another), and at each own child whose exit the program's handler could still be owed (none whose
+ * exit was handed over already: the registry's flag says so), plus reading the list (about
+ * 1/PIDS_PER_CALL of a system call a pid). So scans are paid for: each SIGCHLD handled and each wrapped wait earns SCAN_CREDIT
+ * system calls' worth, and a scan runs only when the credit covers what the last one cost. A scan
+ * that cannot be paid for yet is owed: the waits that follow look again, and the scan runs as
+ * soon as the credit covers it, at the latest after cost/SCAN_CREDIT further SIGCHLDs or waits.
+ * Every event thus costs O(1) system calls amortised, whatever the number of children. The common
+ * fork-and-wait loop never scans: the own zombie in front is the one its SIGCHLD reports, which
+ * the program is about to wait for, and the look that follows its wait finds nothing. */
 #include "reaper.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -20,15 +36,30 @@
 #include "real.h"
 #include "registry.h"
 #include "sigchld.h"
+#include "stash.h"
 
 /* Enough for any burst; a longer one is finished by the next signal. */
 #define SWEEP_LIMIT 4096
+/* A scan's cost in system calls, earned by each SIGCHLD handled and each wrapped wait. */
+#define SCAN_CREDIT 16
+/* Pids of the /proc list read and parsed for the price of one system call. */
+#define PIDS_PER_CALL 32
 
-/* Set when the handler stopped at a fresh own zombie without reading /proc. */
+enum sweep_result {
+	SWEEP_CLEAR,       /* no zombie child is left */
+	SWEEP_OWN_HEAD,    /* the next zombie is the program's own: the view past it is blocked */
+	SWEEP_UNDECIDABLE, /* a birth is in flight: nothing unknown may be touched (sweep deferred) */
+};
+
+/* Set while an own zombie in front hides what is behind it and no scan has looked there. */
 static int view_blocked;
 /* Sweeps made by the handler, and the count the last wait saw: while the handler keeps sweeping,
  * a wait has nothing to pick up after it. */
 static unsigned signal_sweeps, sweeps_seen;
+/* Credit earned and not spent, and what the last scan cost, in system calls. */
+static long scan_credit, last_scan_cost;
+/* pidfd_open is missing (kernel before 5.3) or forbidden. */
+static int no_pidfd;
 
 int status_from_info(const siginfo_t *info)
 {
@@ -99,11 +130,11 @@ static void read_name(pid_t pid, char name[17])
 	name[n > 0 ? n : 0] = '\0';
 }
 
-void reaper_record(pid_t pid, int status, const struct rusage *usage, const char *name)
+void reaper_record(pid_t pid, int status, const struct rusage *usage, const char *name, unsigned mark)
 {
 	struct log_line line;
 
-	stash_put(pid, status, usage);
+	stash_put(pid, status, usage, mark);
 	if (config.verbose < 1) {
 		return;
 	}
@@ -125,31 +156,122 @@ void reaper_record(pid_t pid, int status, const struct rusage *usage, const char
 	log_end(&line);
 }
 
+/* A zombie's exit report, left in place (si_pid 0: none). */
+static void look(idtype_t idtype, pid_t pid, siginfo_t *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (LIBC(waitid)(idtype, (id_t)pid, info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+		info->si_pid = 0;
+	}
+}
+
+/* Whether the process the caller's proof is about is foreign: judged after the pidfd (or the
+ * fallback's look) fixed which process that is. */
+static bool proven_foreign(pid_t pid)
+{
+	if (registry_undecidable()) {
+		sigchld_defer_sweep(); /* a birth may be about to record it */
+		return false;
+	}
+	return !registry_is_own(pid);
+}
+
+static int open_pidfd(pid_t pid)
+{
+	int fd;
+
+	if (__atomic_load_n(&no_pidfd, __ATOMIC_RELAXED)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	fd = (int)LIBC(syscall)(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		__atomic_store_n(&no_pidfd, 1, __ATOMIC_RELAXED);
+		log_verbose2("no pidfd_open: a foreign zombie is reaped by pid, ",
+			     "which a pid recycled in between could mislead");
+		errno = ENOSYS;
+	}
+	return fd;
+}
+
 bool reaper_collect(pid_t pid)
 {
 	siginfo_t info;
 	struct rusage usage;
 	char name[17] = "";
+	unsigned mark = registry_mark();
+	int fd = open_pidfd(pid);
+	long rc;
 
+	if (fd < 0 && errno != ENOSYS) {
+		return false; /* gone already */
+	}
+	if (!proven_foreign(pid)) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		return false;
+	}
 	if (config.verbose >= 1) {
 		read_name(pid, name);
 	}
 	memset(&info, 0, sizeof(info));
 	/* The raw call, because only it reports the orphan's resource usage for the stash. */
-	if (LIBC(syscall)(SYS_waitid, P_PID, pid, &info, WEXITED | WNOHANG, &usage) != 0 || info.si_pid != pid) {
+	rc = fd >= 0 ? LIBC(syscall)(SYS_waitid, P_PIDFD, fd, &info, WEXITED | WNOHANG, &usage)
+		     : LIBC(syscall)(SYS_waitid, P_PID, pid, &info, WEXITED | WNOHANG, &usage);
+	if (fd >= 0) {
+		close(fd);
+	}
+	if (rc != 0 || info.si_pid != pid) {
 		return false;
 	}
-	reaper_record(pid, status_from_info(&info), &usage, name);
+	reaper_record(pid, status_from_info(&info), &usage, name, mark);
 	return true;
 }
 
-static enum sweep_result sweep(siginfo_t *own_head)
+static bool same_exit(const siginfo_t *a, const siginfo_t *b)
+{
+	return a->si_pid == b->si_pid && a->si_code == b->si_code && a->si_status == b->si_status;
+}
+
+static void look_in_front(struct reaper_view *view)
+{
+	view->mark = registry_mark();
+	look(P_ALL, 0, &view->front);
+	view->seen = true;
+}
+
+bool reaper_exit_current(const siginfo_t *report, struct reaper_view *view, unsigned *mark)
+{
+	siginfo_t now;
+
+	if (!view->seen) {
+		look_in_front(view);
+	}
+	if (same_exit(&view->front, report)) {
+		*mark = view->mark;
+		return true;
+	}
+	*mark = registry_mark();
+	look(P_PID, report->si_pid, &now);
+	return same_exit(&now, report);
+}
+
+/* Reaps the foreign zombies in front; the first look may be the handler's own (view). */
+static enum sweep_result sweep(struct reaper_view *view, siginfo_t *own_head, unsigned *mark)
 {
 	for (int round = 0; round < SWEEP_LIMIT; round++) {
 		siginfo_t info;
+		unsigned m;
 
-		memset(&info, 0, sizeof(info));
-		if (LIBC(waitid)(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) {
+		if (round == 0 && view != NULL && view->seen) {
+			info = view->front;
+			m = view->mark;
+		} else {
+			m = registry_mark();
+			look(P_ALL, 0, &info);
+		}
+		if (info.si_pid == 0) {
 			return SWEEP_CLEAR;
 		}
 		if (registry_undecidable()) {
@@ -158,6 +280,7 @@ static enum sweep_result sweep(siginfo_t *own_head)
 		}
 		if (registry_is_own(info.si_pid)) {
 			*own_head = info;
+			*mark = m;
 			return SWEEP_OWN_HEAD;
 		}
 		reaper_collect(info.si_pid);
@@ -165,85 +288,128 @@ static enum sweep_result sweep(siginfo_t *own_head)
 	return SWEEP_CLEAR;
 }
 
-/* Own zombies whose exit the program's handler has not heard of, found while reading /proc. */
-struct unheard {
+/* A scan: every child in /proc is visited; foreign zombies are reaped, and own exits the program's
+ * handler has not heard of are reported while reports has room (max 0: the program has no
+ * handler to tell). */
+struct scan {
 	siginfo_t *reports;
 	size_t max, n;
+	long visited, looks;
 };
 
 static void visit_child(pid_t pid, void *ctx)
 {
-	struct unheard *unheard = ctx;
+	struct scan *scan = ctx;
 	siginfo_t info;
+	unsigned mark = registry_mark();
 
+	scan->visited++;
 	if (registry_undecidable()) {
 		sigchld_defer_sweep();
 		return;
 	}
-	if (registry_is_own(pid) && (unheard == NULL || unheard->n == unheard->max)) {
+	if (registry_is_own(pid)) {
+		/* The registry knows an exit it handed over already: no look needed. */
+		if (scan->reports == NULL || scan->n == scan->max || registry_announced(pid)) {
+			return;
+		}
+		scan->looks++;
+		look(P_PID, pid, &info);
+		if (info.si_pid == pid && registry_announce_as_of(pid, mark)) {
+			scan->reports[scan->n++] = info;
+		}
 		return;
 	}
-	memset(&info, 0, sizeof(info));
-	if (LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != pid) {
-		return;
-	}
-	if (!registry_is_own(pid)) {
-		reaper_collect(pid);
-	} else if (registry_announce(pid)) {
-		unheard->reports[unheard->n++] = info;
+	look(P_PID, pid, &info);
+	/* A foreign zombie pays for its own reaping: its exit is an event, whose signal merged. */
+	if (info.si_pid != pid || !reaper_collect(pid)) {
+		scan->looks++;
 	}
 }
 
-static void scan(struct unheard *unheard)
+/* What the next scan is expected to cost: what the last one did. */
+static long scan_cost(void)
+{
+	return __atomic_load_n(&last_scan_cost, __ATOMIC_RELAXED);
+}
+
+/* Saved up to two scans' worth, so that a quiet spell does not pay for a storm. */
+static void earn_credit(void)
+{
+	long cap = 2 * scan_cost() + SCAN_CREDIT;
+
+	if (__atomic_add_fetch(&scan_credit, SCAN_CREDIT, __ATOMIC_RELAXED) > cap) {
+		__atomic_store_n(&scan_credit, cap, __ATOMIC_RELAXED);
+	}
+}
+
+/* Scans if the credit covers it; whether it did. */
+static bool scan_if_paid(siginfo_t *reports, size_t max, size_t *n)
 {
 	static int warned;
+	struct scan scan = {.reports = reports, .max = max, .n = *n};
+	long cost;
 
-	if (!children_foreach(visit_child, unheard) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) {
+	if (__atomic_load_n(&scan_credit, __ATOMIC_RELAXED) < scan_cost()) {
+		return false;
+	}
+	if (!children_foreach(visit_child, &scan) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) {
 		log_verbose2("cannot read /proc/self/task/*/children: ",
 			     "orphans behind an unwaited child of the program wait for its wait");
 	}
+	cost = scan.looks + scan.visited / PIDS_PER_CALL + 1;
+	__atomic_sub_fetch(&scan_credit, cost, __ATOMIC_RELAXED);
+	__atomic_store_n(&last_scan_cost, cost, __ATOMIC_RELAXED);
+	*n = scan.n;
+	return true;
 }
 
-size_t reaper_on_signal(pid_t fresh_own, siginfo_t *unheard_reports, size_t max)
+size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *reports, size_t max)
 {
-	struct unheard unheard = {.reports = unheard_reports, .max = max};
 	siginfo_t own_head;
-	enum sweep_result result = sweep(&own_head);
+	unsigned mark;
+	size_t n = 0;
+	enum sweep_result result;
 
+	earn_credit();
+	result = sweep(view, &own_head, &mark);
 	__atomic_add_fetch(&signal_sweeps, 1, __ATOMIC_RELAXED);
-	if (result == SWEEP_OWN_HEAD && own_head.si_pid == fresh_own) {
+	if (result == SWEEP_CLEAR) {
+		__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);
+	} else if (result == SWEEP_OWN_HEAD && own_head.si_pid == fresh_own) {
+		/* The program is about to wait for it; the look after its wait sees behind it. */
 		__atomic_store_n(&view_blocked, 1, __ATOMIC_RELAXED);
 	} else if (result == SWEEP_OWN_HEAD) {
 		/* This signal did not report the own zombie in front: signals merged, or it lingers.
-		 * /proc shows the orphans behind it, and the own exits the program missed. */
-		__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);
-		if (max > 0 && registry_announce(own_head.si_pid)) {
-			unheard_reports[unheard.n++] = own_head;
+		 * A scan shows the orphans behind it, and the own exits the program missed. */
+		if (max > 0 && registry_announce_as_of(own_head.si_pid, mark)) {
+			reports[n++] = own_head;
 		}
-		scan(&unheard);
-	} else if (result == SWEEP_CLEAR) {
-		__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&view_blocked, !scan_if_paid(reports, max, &n), __ATOMIC_RELAXED);
 	}
-	return unheard.n;
+	return n;
 }
 
 void reaper_after_wait(void)
 {
 	unsigned sweeps = __atomic_load_n(&signal_sweeps, __ATOMIC_RELAXED);
 	siginfo_t own_head;
+	unsigned mark;
+	size_t none = 0;
 
+	earn_credit();
 	/* SIGCHLD is being handled and left nothing behind: the common case costs no system call. */
 	if (__atomic_exchange_n(&sweeps_seen, sweeps, __ATOMIC_RELAXED) != sweeps &&
 	    !__atomic_load_n(&view_blocked, __ATOMIC_RELAXED)) {
 		return;
 	}
-	switch (sweep(&own_head)) {
+	switch (sweep(NULL, &own_head, &mark)) {
 	case SWEEP_CLEAR:
 		__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);
 		break;
 	case SWEEP_OWN_HEAD:
-		if (__atomic_exchange_n(&view_blocked, 0, __ATOMIC_RELAXED)) {
-			scan(NULL);
+		if (__atomic_load_n(&view_blocked, __ATOMIC_RELAXED)) {
+			__atomic_store_n(&view_blocked, !scan_if_paid(NULL, 0, &none), __ATOMIC_RELAXED);
 		}
 		break;
 	case SWEEP_UNDECIDABLE:

@@ -8,23 +8,29 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-enum sweep_result {
-	SWEEP_CLEAR,       /* no zombie child is left */
-	SWEEP_OWN_HEAD,    /* the next zombie is the program's own: the view past it is blocked */
-	SWEEP_UNDECIDABLE, /* a birth is in flight: nothing unknown may be touched (sweep deferred) */
+/* The zombie child in front, as one SIGCHLD handling first saw it (waitid(P_ALL, WNOWAIT)). */
+struct reaper_view {
+	bool seen;
+	unsigned mark;   /* registry_mark() from before the look */
+	siginfo_t front; /* si_pid 0: no zombie child */
 };
 
+/* Whether the exit that report (a SIGCHLD's siginfo) describes is still the zombie that holds its
+ * pid, so that what the registry says of the pid now is said of that child. If so, *mark is a
+ * registry_mark() from before the look that proved it. */
+bool reaper_exit_current(const siginfo_t *report, struct reaper_view *view, unsigned *mark);
 /* From the SIGCHLD handler: reaps foreign zombies; fresh_own is the own child whose event this
  * signal reports (0 if none). Fills up to max reports of own exits the program's handler has not
  * heard of (their signals merged into others), marks them heard, and returns how many. */
-size_t reaper_on_signal(pid_t fresh_own, siginfo_t *unheard, size_t max);
+size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *unheard, size_t max);
 /* From a wait wrapper after the program's own wait: picks up what the handler could not (SIGCHLD
  * blocked everywhere, as with signalfd; or an orphan behind an own zombie). */
 void reaper_after_wait(void);
-/* Reaps pid if it is a zombie, as a foreign orphan; whether it did. */
+/* Reaps pid if it is a zombie and proven foreign; whether it did. */
 bool reaper_collect(pid_t pid);
-/* Books a foreign child that a wait call already reaped: stash for its pid, verbose line. */
-void reaper_record(pid_t pid, int status, const struct rusage *usage, const char *name);
+/* Books a foreign child that a call begun after mark (registry_mark()) already reaped: stash for
+ * its pid, verbose line. */
+void reaper_record(pid_t pid, int status, const struct rusage *usage, const char *name, unsigned mark);
 
 /* wait(2)-style status words and waitid reports, each from the other. */
 int status_from_info(const siginfo_t *info);

@@ -1,4 +1,4 @@
-/* registry.c: owns the table of own children, the births in flight and the stash (see registry.h).
+/* registry.c: owns the table of own children and the births in flight (see registry.h).
  *
  * The table is an open-addressing hash set of pids in memory from mmap (never malloc: it may grow
  * from a fork called in a signal handler), so insert, lookup and removal are O(1) and there is no
@@ -6,7 +6,12 @@
  * atomically, a table outgrown is kept (readers may still be in it; their total stays below twice
  * the largest), and a clean-up that moves entries in place is bracketed by a version counter that
  * readers check, seqlock-style. Changes take the one lock whose holder blocks signals (lock.h).
- * The stash is a small ring whose slots are claimed with compare-and-swap. */
+ *
+ * Each entry carries the number of its recording in the order of births, so that a call that freed
+ * a pid can tell the child that held the pid before it began from one that got the pid since
+ * (registry_reaped_own). While the kernel reaps children by itself, entries go stale unseen: they
+ * are dropped whenever the live entries have doubled since the last look, which keeps the table
+ * within twice the children that exist, at O(1) amortised per birth. */
 #include "registry.h"
 
 #include <errno.h>
@@ -19,15 +24,20 @@
 #include "lock.h"
 #include "log.h"
 #include "real.h"
+#include "stash.h"
+#include "unheard.h"
 
 #define SLOT_EMPTY 0
 #define SLOT_GONE (-1)
 #define ANNOUNCED 1u
 #define MIN_CAPACITY 64
+/* While the kernel reaps: the first look for stale entries, and the least between two. */
+#define MIN_PRUNE 64
 
 struct slot {
 	pid_t pid;
 	unsigned flags;
+	unsigned born; /* the recording's number (recorded); 0: adopted at start */
 };
 
 struct table {
@@ -42,29 +52,11 @@ static size_t live;           /* own children recorded */
 static size_t used;           /* live plus tombstones */
 static int births;            /* creating calls in flight */
 static int opaque;            /* libc-internal child windows in flight */
-
-enum { STASH_EMPTY, STASH_WRITING, STASH_FULL, STASH_TAKING };
-#define STASH_SIZE 32
-struct stashed {
-	int state;
-	pid_t pid;
-	int status;
-	struct rusage usage;
-};
-static struct stashed stash[STASH_SIZE];
-
-/* Own children whose exit the program collected before the shim's handler told it of them: their
- * signal, when it comes or merged into another, still belongs to the program. */
-#define UNHEARD_SIZE 32
-struct unheard_exit {
-	int state; /* STASH_* */
-	pid_t pid;
-	int status;
-};
-static struct unheard_exit unheard[UNHEARD_SIZE];
-static unsigned unheard_next;
-static unsigned stash_next;
-static int stash_filled;
+static unsigned recorded;     /* births recorded so far (wraps; compared as a difference) */
+static int kernel_reaps;      /* SIGCHLD ignored or SA_NOCLDWAIT: entries go stale unseen */
+static size_t prune_at = MIN_PRUNE; /* live entries at which to look for stale ones again */
+static size_t alive_hint;     /* slot where registry_any_alive() last found a child */
+static pid_t group_hint;      /* the own child registry_any_in_group() last found */
 
 static size_t home(pid_t pid, size_t capacity)
 {
@@ -93,21 +85,26 @@ static struct slot *find_in(struct table *t, pid_t pid)
 	return NULL;
 }
 
-/* Lock-free lookup of pid, made again if entries moved meanwhile. */
-static bool look_up(pid_t pid)
+/* Lock-free lookup of pid, made again if entries moved meanwhile; copies the entry to *entry. */
+static bool look_up(pid_t pid, struct slot *entry)
 {
 	for (;;) {
 		unsigned v = __atomic_load_n(&version, __ATOMIC_ACQUIRE);
-		bool found;
+		struct slot *s;
 
 		if (v & 1) {
 			sched_yield();
 			continue;
 		}
-		found = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid) != NULL;
+		s = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid);
+		if (s != NULL) {
+			entry->flags = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE);
+			entry->born = __atomic_load_n(&s->born, __ATOMIC_ACQUIRE);
+			s = slot_pid(s) == pid ? s : NULL; /* removed meanwhile */
+		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&version, __ATOMIC_RELAXED) == v) {
-			return found;
+			return s != NULL;
 		}
 	}
 }
@@ -124,15 +121,16 @@ static struct table *new_table(size_t capacity)
 	return t;
 }
 
-static void place(struct table *t, pid_t pid, unsigned flags)
+static void place(struct table *t, const struct slot *entry)
 {
-	size_t i = home(pid, t->capacity);
+	size_t i = home(entry->pid, t->capacity);
 
 	while (t->slots[i].pid != SLOT_EMPTY && t->slots[i].pid != SLOT_GONE) {
 		i = (i + 1) & (t->capacity - 1);
 	}
-	__atomic_store_n(&t->slots[i].flags, flags, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->slots[i].pid, pid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->slots[i].flags, entry->flags, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->slots[i].born, entry->born, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->slots[i].pid, entry->pid, __ATOMIC_RELEASE);
 }
 
 /* Counts live entries again after they moved, since a lock-free removal may have raced the move.
@@ -164,9 +162,10 @@ static bool make_room(void)
 		}
 		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
 		for (size_t i = 0; old != NULL && i < old->capacity; i++) {
-			pid_t pid = slot_pid(&old->slots[i]);
-			if (pid > 0) {
-				place(t, pid, old->slots[i].flags);
+			struct slot entry = old->slots[i];
+			entry.pid = slot_pid(&old->slots[i]);
+			if (entry.pid > 0) {
+				place(t, &entry);
 			}
 		}
 		__atomic_store_n(&current, t, __ATOMIC_RELEASE);
@@ -184,7 +183,7 @@ static bool make_room(void)
 	memset(old->slots, 0, old->capacity * sizeof(struct slot));
 	for (size_t i = 0; i < scratch->capacity; i++) {
 		if (scratch->slots[i].pid > 0) {
-			place(old, scratch->slots[i].pid, scratch->slots[i].flags);
+			place(old, &scratch->slots[i]);
 		}
 	}
 	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
@@ -194,13 +193,15 @@ static bool make_room(void)
 	return true;
 }
 
-/* Lock held. */
-static void insert(pid_t pid)
+/* Lock held. born: the recording's number, 0 for a child adopted at start. */
+static void insert(pid_t pid, unsigned born)
 {
 	struct slot *s = find_in(current, pid);
+	struct slot entry = {.pid = pid, .born = born};
 
-	if (s != NULL) {
-		__atomic_store_n(&s->flags, 0, __ATOMIC_RELAXED); /* a recycled pid is a new child */
+	if (s != NULL) { /* a recycled pid is a new child */
+		__atomic_store_n(&s->flags, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->born, born, __ATOMIC_RELEASE);
 		return;
 	}
 	if ((current == NULL || (used + 1) * 2 > current->capacity) && !make_room() &&
@@ -208,25 +209,21 @@ static void insert(pid_t pid)
 		log_verbose2("out of memory: a child is not recorded as own", "");
 		return;
 	}
-	place(current, pid, 0);
+	place(current, &entry);
 	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
 	used++;
 }
 
-static void remember_unheard(pid_t pid, int status)
+/* Whether a child with this pid exists (alive, stopped or a zombie). Keeps errno. */
+static bool child_exists(pid_t pid)
 {
-	for (int tries = 0; tries < UNHEARD_SIZE; tries++) {
-		struct unheard_exit *u = &unheard[__atomic_fetch_add(&unheard_next, 1, __ATOMIC_RELAXED) % UNHEARD_SIZE];
-		int from = __atomic_load_n(&u->state, __ATOMIC_ACQUIRE);
+	siginfo_t info;
+	int saved_errno = errno;
+	bool exists = LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) == 0 ||
+		      errno != ECHILD;
 
-		if ((from == STASH_EMPTY || from == STASH_FULL) &&
-		    __atomic_compare_exchange_n(&u->state, &from, STASH_WRITING, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-			u->pid = pid;
-			u->status = status;
-			__atomic_store_n(&u->state, STASH_FULL, __ATOMIC_RELEASE);
-			return;
-		}
-	}
+	errno = saved_errno;
+	return exists;
 }
 
 /* Marks the slot of pid gone; false if it no longer holds pid. status < 0: the exit is unknown. */
@@ -237,48 +234,28 @@ static bool remove_slot(struct slot *s, pid_t pid, int status)
 	}
 	__atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
 	if (status >= 0 && !(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ANNOUNCED)) {
-		remember_unheard(pid, status);
+		unheard_remember(pid, status);
 	}
 	return true;
-}
-
-static bool stash_claim(struct stashed *s, int from, int to)
-{
-	return __atomic_compare_exchange_n(&s->state, &from, to, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-/* Empties the stash slot of pid, copying it out when status is not NULL. */
-static bool stash_remove(pid_t pid, int *status, struct rusage *usage)
-{
-	if (__atomic_load_n(&stash_filled, __ATOMIC_ACQUIRE) == 0) {
-		return false;
-	}
-	for (unsigned i = 0; i < STASH_SIZE; i++) {
-		struct stashed *s = &stash[i];
-
-		if (__atomic_load_n(&s->pid, __ATOMIC_RELAXED) != pid || !stash_claim(s, STASH_FULL, STASH_TAKING)) {
-			continue;
-		}
-		if (s->pid != pid) { /* overwritten in between */
-			__atomic_store_n(&s->state, STASH_FULL, __ATOMIC_RELEASE);
-			continue;
-		}
-		if (status != NULL) {
-			*status = s->status;
-			if (usage != NULL) {
-				*usage = s->usage;
-			}
-		}
-		__atomic_store_n(&s->state, STASH_EMPTY, __ATOMIC_RELEASE);
-		__atomic_sub_fetch(&stash_filled, 1, __ATOMIC_RELEASE);
-		return true;
-	}
-	return false;
 }
 
 void registry_birth_begin(void)
 {
 	__atomic_add_fetch(&births, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Lock held: drops the entries of children that no longer exist. */
+static void prune_locked(void)
+{
+	for (size_t i = 0; current != NULL && i < current->capacity; i++) {
+		struct slot *s = &current->slots[i];
+		pid_t pid = slot_pid(s);
+
+		if (pid > 0 && !child_exists(pid)) {
+			remove_slot(s, pid, -1);
+		}
+	}
+	prune_at = live * 2 > MIN_PRUNE ? live * 2 : MIN_PRUNE;
 }
 
 bool registry_birth_end(pid_t pid)
@@ -287,9 +264,12 @@ bool registry_birth_end(pid_t pid)
 
 	if (pid > 0) {
 		lock_take(&lock, &mask);
-		insert(pid);
+		insert(pid, __atomic_add_fetch(&recorded, 1, __ATOMIC_SEQ_CST));
+		if (__atomic_load_n(&kernel_reaps, __ATOMIC_RELAXED) && live >= prune_at) {
+			prune_locked();
+		}
 		lock_give(&lock, &mask);
-		stash_remove(pid, NULL, NULL); /* a status from the pid's previous life */
+		stash_clear(pid); /* a status from the pid's previous life; after the insert (stash.c) */
 	}
 	return __atomic_sub_fetch(&births, 1, __ATOMIC_SEQ_CST) == 0 && !registry_undecidable();
 }
@@ -319,13 +299,44 @@ void registry_adopt(pid_t pid)
 	sigset_t mask;
 
 	lock_take(&lock, &mask);
-	insert(pid);
+	insert(pid, 0);
 	lock_give(&lock, &mask);
 }
 
 bool registry_is_own(pid_t pid)
 {
-	return look_up(pid);
+	struct slot entry;
+
+	return look_up(pid, &entry);
+}
+
+unsigned registry_mark(void)
+{
+	return __atomic_load_n(&recorded, __ATOMIC_SEQ_CST);
+}
+
+static bool recorded_after(const struct slot *entry, unsigned mark)
+{
+	return (int)(entry->born - mark) > 0;
+}
+
+bool registry_reaped_own(pid_t pid, unsigned mark)
+{
+	struct slot entry;
+
+	if (!look_up(pid, &entry)) {
+		return false;
+	}
+	/* Recorded before the call began: that child held the pid until the call reaped it. Recorded
+	 * since: either it got the pid before the reap (and is gone now), or after it (and exists). */
+	return !recorded_after(&entry, mark) || !child_exists(pid);
+}
+
+bool registry_recorded_since(pid_t pid, unsigned mark)
+{
+	struct slot entry;
+
+	return look_up(pid, &entry) && recorded_after(&entry, mark);
 }
 
 /* Lock-free in the common case: the slot is marked gone with compare-and-swap. If entries moved
@@ -375,8 +386,15 @@ size_t registry_count(void)
 	return __atomic_load_n(&live, __ATOMIC_RELAXED);
 }
 
+bool registry_announced(pid_t pid)
+{
+	struct slot entry;
+
+	return look_up(pid, &entry) && (entry.flags & ANNOUNCED);
+}
+
 /* Under the lock: a lock-free retry after entries moved would see its own mark and miss a report. */
-bool registry_announce(pid_t pid)
+bool registry_announce_as_of(pid_t pid, unsigned mark)
 {
 	sigset_t mask;
 	struct slot *s;
@@ -384,65 +402,95 @@ bool registry_announce(pid_t pid)
 
 	lock_take(&lock, &mask);
 	s = find_in(current, pid);
-	if (s != NULL) {
+	if (s != NULL && !recorded_after(s, mark)) {
 		fresh = !(__atomic_fetch_or(&s->flags, ANNOUNCED, __ATOMIC_ACQ_REL) & ANNOUNCED);
 	}
 	lock_give(&lock, &mask);
 	return fresh;
 }
 
-/* Takes one unheard exit, of pid or (pid 0) of any child; fills *status. */
-static bool take_unheard(pid_t pid, pid_t *taken, int *status)
+bool registry_announce_gone(pid_t pid)
 {
-	for (unsigned i = 0; i < UNHEARD_SIZE; i++) {
-		struct unheard_exit *u = &unheard[i];
-		int full = STASH_FULL;
+	sigset_t mask;
+	struct slot *s;
+	bool fresh = false;
 
-		if ((pid != 0 && __atomic_load_n(&u->pid, __ATOMIC_RELAXED) != pid) ||
-		    !__atomic_compare_exchange_n(&u->state, &full, STASH_TAKING, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-			continue;
-		}
-		if (pid != 0 && u->pid != pid) { /* overwritten in between */
-			__atomic_store_n(&u->state, STASH_FULL, __ATOMIC_RELEASE);
-			continue;
-		}
-		*taken = u->pid;
-		*status = u->status;
-		__atomic_store_n(&u->state, STASH_EMPTY, __ATOMIC_RELEASE);
-		return true;
+	lock_take(&lock, &mask);
+	s = find_in(current, pid);
+	if (s != NULL && !(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ANNOUNCED) && !child_exists(pid)) {
+		__atomic_fetch_or(&s->flags, ANNOUNCED, __ATOMIC_ACQ_REL);
+		fresh = true;
 	}
-	return false;
+	lock_give(&lock, &mask);
+	return fresh;
 }
 
-bool registry_take_unheard(pid_t pid)
+bool registry_announce(pid_t pid)
 {
-	pid_t taken;
-	int status;
-
-	return take_unheard(pid, &taken, &status);
+	return registry_announce_as_of(pid, registry_mark());
 }
 
-bool registry_take_any_unheard(pid_t *pid, int *status)
-{
-	return take_unheard(0, pid, status);
-}
-
+/* The own child found last is asked first: a program's children usually share its group, so the
+ * answer costs one getpgid; only when no own child is in the group are they all asked. */
 bool registry_any_in_group(pid_t pgid)
 {
+	pid_t hint = __atomic_load_n(&group_hint, __ATOMIC_RELAXED);
+
+	if (hint > 0 && registry_is_own(hint) && getpgid(hint) == pgid) {
+		return true;
+	}
 	for (;;) {
 		unsigned v = __atomic_load_n(&version, __ATOMIC_ACQUIRE);
 		struct table *t = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
-		bool found = false;
+		pid_t found = 0;
 
-		for (size_t i = 0; !(v & 1) && !found && t != NULL && i < t->capacity; i++) {
+		for (size_t i = 0; !(v & 1) && found == 0 && t != NULL && i < t->capacity; i++) {
 			pid_t pid = slot_pid(&t->slots[i]);
-			found = pid > 0 && getpgid(pid) == pgid;
+			found = pid > 0 && getpgid(pid) == pgid ? pid : 0;
 		}
 		if (!(v & 1) && __atomic_load_n(&version, __ATOMIC_ACQUIRE) == v) {
-			return found;
+			if (found != 0) {
+				__atomic_store_n(&group_hint, found, __ATOMIC_RELAXED);
+			}
+			return found != 0;
 		}
 		sched_yield();
 	}
+}
+
+void registry_set_kernel_reaps(bool on)
+{
+	/* Back to waits that report every child: entries the kernel reaped meanwhile go now. */
+	if (__atomic_exchange_n(&kernel_reaps, on, __ATOMIC_SEQ_CST) && !on) {
+		registry_prune();
+	}
+}
+
+/* Starts where a child was found last: while it lives, the answer costs one system call; each
+ * entry found dead on the way is dropped, once. */
+bool registry_any_alive(void)
+{
+	sigset_t mask;
+	bool found = false;
+
+	lock_take(&lock, &mask);
+	for (size_t n = 0; current != NULL && n < current->capacity && !found; n++) {
+		size_t i = (alive_hint + n) & (current->capacity - 1);
+		struct slot *s = &current->slots[i];
+		pid_t pid = slot_pid(s);
+
+		if (pid <= 0) {
+			continue;
+		}
+		if (child_exists(pid)) {
+			alive_hint = i;
+			found = true;
+		} else {
+			remove_slot(s, pid, -1);
+		}
+	}
+	lock_give(&lock, &mask);
+	return found;
 }
 
 void registry_prune(void)
@@ -450,50 +498,23 @@ void registry_prune(void)
 	sigset_t mask;
 
 	lock_take(&lock, &mask);
-	for (size_t i = 0; current != NULL && i < current->capacity; i++) {
-		siginfo_t info;
-		struct slot *s = &current->slots[i];
-
-		pid_t pid = s->pid;
-
-		if (pid > 0 &&
-		    LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) < 0 &&
-		    errno == ECHILD) {
-			remove_slot(s, pid, -1);
-		}
-	}
+	prune_locked();
 	lock_give(&lock, &mask);
 }
 
-void registry_format(char *buf, size_t len)
+/* Under the lock, so that no entry moves meanwhile; visit must not call into the registry. */
+void registry_foreach(void (*visit)(pid_t, void *), void *ctx)
 {
-	struct table *t = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
-	size_t at = 0;
+	sigset_t mask;
 
-	for (size_t i = 0; t != NULL && i < t->capacity; i++) {
-		char digits[12];
-		size_t n = 0;
-		pid_t pid = slot_pid(&t->slots[i]);
-		unsigned v = (unsigned)pid;
-
-		if (pid <= 0) {
-			continue;
-		}
-		do {
-			digits[n++] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v != 0);
-		if (at + n + 2 > len) {
-			break;
-		}
-		if (at > 0) {
-			buf[at++] = ',';
-		}
-		while (n > 0) {
-			buf[at++] = digits[--n];
+	lock_take(&lock, &mask);
+	for (size_t i = 0; current != NULL && i < current->capacity; i++) {
+		pid_t pid = slot_pid(&current->slots[i]);
+		if (pid > 0) {
+			visit(pid, ctx);
 		}
 	}
-	buf[at] = '\0';
+	lock_give(&lock, &mask);
 }
 
 void registry_parse_list(const char *list, void (*visit)(pid_t, void *), void *ctx)
@@ -513,35 +534,6 @@ void registry_parse_list(const char *list, void (*visit)(pid_t, void *), void *c
 			return;
 		}
 	}
-}
-
-void stash_put(pid_t pid, int status, const struct rusage *usage)
-{
-	for (;;) {
-		struct stashed *s = &stash[__atomic_fetch_add(&stash_next, 1, __ATOMIC_RELAXED) % STASH_SIZE];
-		bool was_full = stash_claim(s, STASH_FULL, STASH_WRITING);
-
-		if (!was_full && !stash_claim(s, STASH_EMPTY, STASH_WRITING)) {
-			continue; /* another thread is on this slot: the next one */
-		}
-		__atomic_store_n(&s->pid, pid, __ATOMIC_RELAXED);
-		s->status = status;
-		if (usage != NULL) {
-			s->usage = *usage;
-		} else {
-			memset(&s->usage, 0, sizeof(s->usage));
-		}
-		__atomic_store_n(&s->state, STASH_FULL, __ATOMIC_RELEASE);
-		if (!was_full) {
-			__atomic_add_fetch(&stash_filled, 1, __ATOMIC_RELEASE);
-		}
-		return;
-	}
-}
-
-bool stash_take(pid_t pid, int *status, struct rusage *usage)
-{
-	return stash_remove(pid, status, usage);
 }
 
 void registry_reset_in_child(void)

@@ -1,14 +1,12 @@
 /* registry.h: what the shim knows about the program's children. A child is the program's own when
  * this process image created it (a "birth", announced before and recorded after the creating call)
- * or already had it when the image started; every other child is a foreign orphan. Also keeps the
- * statuses of children the shim collected without proof of their origin, for a later wait on that
- * exact pid. Every function here is async-signal-safe. */
+ * or already had it when the image started; every other child is a foreign orphan. Every function
+ * here is async-signal-safe. */
 #ifndef REAP_REGISTRY_H
 #define REAP_REGISTRY_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/resource.h>
 #include <sys/types.h>
 
 /* A birth in flight makes every unknown child undecidable until it ends. */
@@ -26,6 +24,17 @@ bool registry_undecidable(void); /* a birth or an opaque window is in flight */
 
 void registry_adopt(pid_t pid);  /* a child the image already had at start */
 bool registry_is_own(pid_t pid);
+
+/* A point in the order of recorded births, taken before a call that may free a pid. */
+unsigned registry_mark(void);
+/* A call that began after mark reaped a process with this pid (the pid is free since): whether
+ * that process was the own child the registry lists under pid. An entry recorded after mark may
+ * be a new child that got the pid after the reap; it is told apart by asking the kernel whether a
+ * child with that pid still exists. Call once no birth that could record pid is in flight. */
+bool registry_reaped_own(pid_t pid, unsigned mark);
+/* Whether an own child with this pid was recorded after mark. */
+bool registry_recorded_since(pid_t pid, unsigned mark);
+
 /* The program consumed the child's exit (status: its wait status, or -1 where the shim's own code
  * collected it and already told the program's handler). */
 void registry_forget(pid_t pid, int status);
@@ -33,24 +42,29 @@ void registry_forget_all(void);  /* the kernel said there are no children at all
 size_t registry_count(void);
 /* Marks the exit of own child pid as handed to the program's SIGCHLD handler; false if it was. */
 bool registry_announce(pid_t pid);
-/* Whether pid is an own child the program collected before the shim's handler told it of the
- * exit; takes it, so that its late SIGCHLD is delivered once. */
-bool registry_take_unheard(pid_t pid);
-/* Takes any such exit, for a SIGCHLD that may have merged it away. */
-bool registry_take_any_unheard(pid_t *pid, int *status);
+/* The same for an exit a look taken after mark saw: false also when the entry was recorded after
+ * mark (it may be a new child that got the pid after the look). */
+bool registry_announce_as_of(pid_t pid, unsigned mark);
+/* The same for an own child no child with that pid stands for any more: a wait reaped it and has
+ * not forgotten it yet, or the kernel reaped it (SIGCHLD ignored, SA_NOCLDWAIT). */
+bool registry_announce_gone(pid_t pid);
+/* Whether pid is own and its exit was handed to the program's handler already. */
+bool registry_announced(pid_t pid);
 /* Whether some own child is in process group pgid. */
 bool registry_any_in_group(pid_t pgid);
+
+/* While the program ignores SIGCHLD (or sets SA_NOCLDWAIT) the kernel reaps every child itself and
+ * no wait reports them: the registry then drops the entries of children that no longer exist, at
+ * the latest when its entries have doubled since it last looked (sigchld.c says which it is). */
+void registry_set_kernel_reaps(bool kernel_reaps);
+/* Whether some own child still exists; drops the entries of those that do not. */
+bool registry_any_alive(void);
 /* Drops the entries of children that no longer exist (reaped behind the shim's back). */
 void registry_prune(void);
 
-/* Writes the own pids as "pid,pid,..." into buf (NUL-terminated, cut short at len). */
-void registry_format(char *buf, size_t len);
-/* Calls visit for each number in such a list. */
+/* Calls visit for each own pid, and for each number in a "pid,pid,..." list. */
+void registry_foreach(void (*visit)(pid_t, void *), void *ctx);
 void registry_parse_list(const char *list, void (*visit)(pid_t, void *), void *ctx);
-
-/* Statuses of children reaped without proof of origin (see docs/design.md). */
-void stash_put(pid_t pid, int status, const struct rusage *usage);
-bool stash_take(pid_t pid, int *status, struct rusage *usage);
 
 /* Unlocks the registry in a fork child, where the thread that held it does not exist. */
 void registry_reset_in_child(void);

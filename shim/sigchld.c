@@ -21,6 +21,7 @@
 #include "reaper.h"
 #include "registry.h"
 #include "signals.h"
+#include "unheard.h"
 
 /* The two futex operations of owe_eintr(), from the kernel's ABI (<linux/futex.h>, which musl's
  * toolchains do not carry). */
@@ -82,33 +83,52 @@ static void park(const siginfo_t *info)
 	sigchld_defer_sweep();
 }
 
-/* A child event: returns true when it is the program's and belongs in *out. */
-static bool classify(const siginfo_t *info, siginfo_t *out)
+/* A child event: returns true when it is the program's and belongs in *out. An exit is judged only
+ * while its zombie still holds the pid (reaper_exit_current): once reaped, the pid may already name
+ * a new child, of which the registry would speak instead. */
+static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t *out)
 {
+	unsigned mark;
+	int status;
+
 	if (registry_undecidable()) {
 		park(info);
 		return false;
 	}
-	if (registry_is_own(info->si_pid)) {
-		if (info_is_exit(info) && !registry_announce(info->si_pid)) {
-			return false; /* a sweep has already handed this exit over */
+	if (!info_is_exit(info)) {
+		/* A stop or continue: the child lives on, holding its pid. */
+		if (registry_is_own(info->si_pid)) {
+			*out = *info;
+			return true;
 		}
+		return false; /* a foreign child stopped or continued */
+	}
+	if (reaper_exit_current(info, view, &mark)) {
+		if (registry_is_own(info->si_pid)) {
+			if (!registry_announce_as_of(info->si_pid, mark)) {
+				return false; /* a sweep has already handed this exit over */
+			}
+			*out = *info;
+			return true;
+		}
+		reaper_collect(info->si_pid);
+		return false;
+	}
+	/* Reaped already: by the program, before this signal came, if it was its own (and it may not
+	 * have forgotten it yet: this handler may run just before its wait returns). */
+	if (unheard_take(info->si_pid, &status)) {
+		info_from_status(info->si_pid, status, out);
+		out->si_uid = info->si_uid;
+		return true;
+	}
+	if (registry_announce_gone(info->si_pid)) {
 		*out = *info;
 		return true;
 	}
-	if (!info_is_exit(info)) {
-		return false; /* a foreign child stopped or continued */
-	}
-	/* Unheard exits live only until the next SIGCHLD is handled, too short for a pid to recycle. */
-	if (registry_take_unheard(info->si_pid)) {
-		*out = *info; /* an own child the program waited for before its signal came */
-		return true;
-	}
-	reaper_collect(info->si_pid);
 	return false;
 }
 
-static size_t replay_parked(siginfo_t *out)
+static size_t replay_parked(struct reaper_view *view, siginfo_t *out)
 {
 	size_t n = 0;
 
@@ -122,7 +142,7 @@ static size_t replay_parked(siginfo_t *out)
 		}
 		info = parked[i].info;
 		__atomic_store_n(&parked[i].state, SLOT_FREE, __ATOMIC_RELEASE);
-		if (classify(&info, &out[n])) {
+		if (classify(&info, view, &out[n])) {
 			n++;
 		}
 	}
@@ -178,11 +198,20 @@ static size_t take_unheard_exits(siginfo_t *out, size_t max)
 	pid_t pid;
 	int status;
 
-	while (n < max && registry_take_any_unheard(&pid, &status)) {
+	while (n < max && unheard_take_any(&pid, &status)) {
 		info_from_status(pid, status, &out[n]);
 		out[n++].si_uid = getuid();
 	}
 	return n;
+}
+
+/* Whether the program has a SIGCHLD handler. */
+static bool program_listens(void)
+{
+	struct sigaction program;
+
+	signals_program_action(SIGCHLD, &program);
+	return program.sa_handler != SIG_DFL && program.sa_handler != SIG_IGN;
 }
 
 static bool is_resweep(const siginfo_t *info)
@@ -302,6 +331,7 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	int saved_errno = errno;
 	unsigned interrupting = signals_interrupting_runs();
 	siginfo_t events[PARKED_SLOTS + 4];
+	struct reaper_view view = {.seen = false};
 	size_t n = 0;
 	pid_t fresh = 0;
 
@@ -314,16 +344,17 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	if (is_announcement(info)) {
 		events[n++] = *announcing;
 	} else if (info->si_code > 0) {
-		n = classify(info, &events[0]) ? 1 : 0;
+		n = classify(info, &view, &events[0]) ? 1 : 0;
 	} else if (!is_resweep(info)) {
 		events[n++] = *info; /* sent by someone with kill(): the program's business */
 	}
 	/* Any SIGCHLD replays what was parked: the one queued for it may have merged into this one. */
-	n += replay_parked(events + n);
+	n += replay_parked(&view, events + n);
 	if (n > 0 && events[n - 1].si_code > 0) {
 		fresh = events[n - 1].si_pid;
 	}
-	n += reaper_on_signal(fresh, events + n, sizeof(events) / sizeof(events[0]) - n);
+	/* Own exits whose signals merged away are looked for only where a handler will hear of them. */
+	n += reaper_on_signal(fresh, &view, events + n, program_listens() ? sizeof(events) / sizeof(events[0]) - n : 0);
 	n += take_unheard_exits(events + n, sizeof(events) / sizeof(events[0]) - n);
 	errno = saved_errno;
 	for (size_t i = 0; i < n; i++) {
@@ -338,6 +369,8 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 {
 	const int kept = SA_RESTART | SA_ONSTACK | SA_NODEFER | SA_NOCLDSTOP | SA_NOCLDWAIT;
 
+	/* While the kernel reaps children itself, their entries go stale unseen. */
+	registry_set_kernel_reaps(program->sa_handler == SIG_IGN || (program->sa_flags & SA_NOCLDWAIT));
 	if (program->sa_handler == SIG_IGN) {
 		*kernel = *program; /* the kernel reaps every child by itself */
 		return;
@@ -352,10 +385,6 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 		/* The program's own handler runs inside ours, under the mask and flags it asked for. */
 		kernel->sa_mask = program->sa_mask;
 		kernel->sa_flags = SA_SIGINFO | (program->sa_flags & kept);
-	}
-	if (!(program->sa_flags & SA_NOCLDWAIT)) {
-		/* Children reaped by the kernel while it was ignored leave stale entries behind. */
-		registry_prune();
 	}
 }
 

@@ -6,7 +6,12 @@
  * as it is, and a status the shim collected for that pid earlier is handed over instead. A wait that
  * can match several children runs libc's call in a loop: a foreign child it returns is reaped and
  * dropped and the call made again, and when no own child can match, the call fails with ECHILD at
- * once instead of blocking on orphans that the program never made. */
+ * once instead of blocking on orphans that the program never made.
+ *
+ * libc's call frees the pid of the child it reaps, and a fork in another thread (or in a signal
+ * handler) may get that pid before the child is judged: the registry then decides with the mark
+ * taken before the call (registry_reaped_own). A call the shim made again after an EINTR only it
+ * caused leaves errno as libc's one successful call would: as it was before. */
 #include "wait.h"
 
 #include <errno.h>
@@ -20,11 +25,15 @@
 #include "exports.h"
 #include "real.h"
 #include "registry.h"
-#include "sigchld.h"
 #include "signals.h"
+#include "stash.h"
 
 /* How long a wait lets a birth in another thread record its pid before judging the child. */
 #define SETTLE_NS 1000000000L
+
+/* Waits for several children in flight, in all threads: while another may be judging a child it
+ * reaped, an ECHILD here says nothing about that child's entry. */
+static int waits_for_any;
 
 static int call_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
 {
@@ -55,14 +64,18 @@ static double monotonic_ns(void)
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-/* Whether pid is own, once no birth that could still record it is in flight. */
-static bool own_once_settled(pid_t pid)
+/* Whether the child libc's call reported as pid is own, once no birth that could still record pid
+ * is in flight. reaped: the call took the child's exit, freeing pid; mark is from before the call. */
+static bool own_once_settled(pid_t pid, bool reaped, unsigned mark)
 {
 	double deadline = 0;
 
 	while (!registry_is_own(pid)) {
 		if (!registry_births_in_flight()) {
-			return registry_is_own(pid);
+			if (!registry_is_own(pid)) {
+				return false;
+			}
+			break;
 		}
 		if (deadline == 0) {
 			deadline = monotonic_ns() + SETTLE_NS;
@@ -71,7 +84,7 @@ static bool own_once_settled(pid_t pid)
 		}
 		sched_yield();
 	}
-	return true;
+	return !reaped || registry_reaped_own(pid, mark);
 }
 
 /* Whether the kernel reaps children by itself (SIGCHLD ignored, or SA_NOCLDWAIT): then own children
@@ -90,42 +103,45 @@ static bool own_may_match(idtype_t idtype, pid_t pgid)
 	if (registry_births_in_flight()) {
 		return true;
 	}
-	if (registry_count() != 0 && kernel_reaps()) {
-		registry_prune();
-	}
-	if (registry_count() == 0) {
+	/* The kernel reaps children itself: the entries of those gone are dropped on the way. */
+	if (registry_count() == 0 || (kernel_reaps() && !registry_any_alive())) {
 		return false;
 	}
 	return idtype == P_ALL || registry_any_in_group(pgid);
 }
 
 /* libc's answer for a wait that matches several children said there are none at all (or, without
- * __WALL, none of the kind it waits for: clone children with another exit signal may remain). */
+ * __WALL, none of the kind it waits for: clone children with another exit signal may remain).
+ * Keeps errno. */
 static void no_children(idtype_t idtype, int options)
 {
-	if (errno == ECHILD && idtype == P_ALL) {
+	int saved_errno = errno;
+
+	if (errno == ECHILD && idtype == P_ALL && __atomic_load_n(&waits_for_any, __ATOMIC_SEQ_CST) == 1) {
 		if (options & __WALL) {
 			registry_forget_all();
 		} else {
 			registry_prune();
 		}
 	}
+	errno = saved_errno;
 }
 
 static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage)
 {
-	int st = 0;
+	int st = 0, saved_errno = errno;
 	pid_t r;
 
-	if (stash_take(pid, &st, usage)) {
-		r = pid;
-	} else {
-		unsigned runs;
+	if (!stash_take(pid, &st, usage)) {
+		for (;;) {
+			unsigned runs = signals_handler_runs();
 
-		do {
-			runs = signals_handler_runs();
 			r = LIBC(wait4)(pid, &st, options, usage);
-		} while (r < 0 && signals_eintr_is_shims(runs));
+			if (r >= 0 || !signals_eintr_is_shims(runs)) {
+				break;
+			}
+			errno = saved_errno;
+		}
 		if (r <= 0) {
 			return r;
 		}
@@ -137,23 +153,20 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 	if (status != NULL) {
 		*status = st;
 	}
-	return r;
+	errno = saved_errno;
+	return pid;
 }
 
-pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
+/* The loop of a wait4 for several children; waits_for_any counts it. */
+static pid_t wait4_any(pid_t pid, int *status, int options, struct rusage *usage)
 {
 	idtype_t idtype = pid == -1 ? P_ALL : P_PGID;
 	pid_t pgid = pid == 0 ? getpgrp() : -pid;
+	int saved_errno = errno;
 
-	if (!reap_active()) {
-		return LIBC(wait4)(pid, status, options, usage);
-	}
-	if (pid > 0) {
-		return wait4_one(pid, status, options, usage);
-	}
 	for (;;) {
 		struct rusage ru;
-		unsigned runs = signals_handler_runs();
+		unsigned runs = signals_handler_runs(), mark;
 		int st = 0;
 		pid_t r;
 
@@ -161,17 +174,21 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 			errno = ECHILD;
 			return -1;
 		}
+		mark = registry_mark();
 		r = LIBC(wait4)(pid, &st, options, usage != NULL ? &ru : NULL);
 		if (r < 0 && signals_eintr_is_shims(runs)) {
+			errno = saved_errno;
 			continue;
 		}
 		if (r < 0) {
 			no_children(idtype, options);
-		}
-		if (r <= 0) {
 			return r;
 		}
-		if (own_once_settled(r)) {
+		if (r == 0) {
+			errno = saved_errno;
+			return 0;
+		}
+		if (own_once_settled(r, status_is_exit(st), mark)) {
 			if (status_is_exit(st)) {
 				registry_forget(r, st);
 			}
@@ -182,19 +199,35 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 				*usage = ru;
 			}
 			reaper_after_wait();
+			errno = saved_errno;
 			return r;
 		}
 		if (status_is_exit(st)) {
-			reaper_record(r, st, usage != NULL ? &ru : NULL, NULL);
+			reaper_record(r, st, usage != NULL ? &ru : NULL, NULL, mark);
 		} /* else a foreign stop or continue report: consumed, dropped */
 	}
+}
+
+pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
+{
+	pid_t r;
+
+	if (!reap_active()) {
+		return LIBC(wait4)(pid, status, options, usage);
+	}
+	if (pid > 0) {
+		return wait4_one(pid, status, options, usage);
+	}
+	__atomic_add_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
+	r = wait4_any(pid, status, options, usage);
+	__atomic_sub_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
+	return r;
 }
 
 static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
 {
 	siginfo_t report;
-	int st, r;
-	unsigned runs;
+	int st, r, saved_errno = errno;
 
 	if (idtype == P_PID && (options & WEXITED) && !(options & WNOWAIT) && stash_take((pid_t)id, &st, usage)) {
 		info_from_status((pid_t)id, st, &report);
@@ -202,22 +235,28 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 		return 0;
 	}
 	memset(&report, 0, sizeof(report));
-	do {
-		runs = signals_handler_runs();
+	for (;;) {
+		unsigned runs = signals_handler_runs();
+
 		r = call_waitid(idtype, id, &report, options, usage);
-	} while (r < 0 && signals_eintr_is_shims(runs));
+		if (r == 0 || !signals_eintr_is_shims(runs)) {
+			break;
+		}
+		errno = saved_errno;
+	}
 	if (r == 0) {
 		if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
 			registry_forget(report.si_pid, status_from_info(&report));
 		}
 		copy_report(info, &report);
 		reaper_after_wait();
+		errno = saved_errno;
 	}
 	return r;
 }
 
-/* A foreign report that a wait for several children returned. */
-static void drop_foreign(const siginfo_t *report, int options, const struct rusage *usage)
+/* A foreign report that a wait for several children, begun after mark, returned. */
+static void drop_foreign(const siginfo_t *report, int options, const struct rusage *usage, unsigned mark)
 {
 	siginfo_t ignored;
 
@@ -225,7 +264,7 @@ static void drop_foreign(const siginfo_t *report, int options, const struct rusa
 		if (options & WNOWAIT) {
 			reaper_collect(report->si_pid);
 		} else {
-			reaper_record(report->si_pid, status_from_info(report), usage, NULL);
+			reaper_record(report->si_pid, status_from_info(report), usage, NULL, mark);
 		}
 	} else if (options & WNOWAIT) {
 		/* Consume the stop or continue report, or the next call shows it again. */
@@ -233,20 +272,17 @@ static void drop_foreign(const siginfo_t *report, int options, const struct rusa
 	}
 }
 
-int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
+/* The loop of a waitid for several children; waits_for_any counts it. */
+static int waitid_any(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
 {
 	pid_t pgid = idtype == P_PGID && id == 0 ? getpgrp() : (pid_t)id;
+	int saved_errno = errno;
 
-	if (!reap_active()) {
-		return call_waitid(idtype, id, info, options, usage);
-	}
-	if (idtype != P_ALL && idtype != P_PGID) {
-		return waitid_one(idtype, id, info, options, usage);
-	}
 	for (;;) {
 		siginfo_t report;
 		struct rusage ru;
-		unsigned runs = signals_handler_runs();
+		unsigned runs = signals_handler_runs(), mark;
+		bool reaped;
 		int r;
 
 		if (!own_may_match(idtype, pgid)) {
@@ -254,16 +290,19 @@ int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct r
 			return -1;
 		}
 		memset(&report, 0, sizeof(report));
+		mark = registry_mark();
 		r = call_waitid(idtype, id, &report, options, usage != NULL ? &ru : NULL);
 		if (r < 0 && signals_eintr_is_shims(runs)) {
+			errno = saved_errno;
 			continue;
 		}
 		if (r < 0) {
 			no_children(idtype, options);
 			return r;
 		}
-		if (report.si_pid == 0 || own_once_settled(report.si_pid)) {
-			if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
+		reaped = info_is_exit(&report) && !(options & WNOWAIT);
+		if (report.si_pid == 0 || own_once_settled(report.si_pid, reaped, mark)) {
+			if (report.si_pid != 0 && reaped) {
 				registry_forget(report.si_pid, status_from_info(&report));
 			}
 			copy_report(info, &report);
@@ -273,10 +312,27 @@ int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct r
 				}
 				reaper_after_wait();
 			}
+			errno = saved_errno;
 			return 0;
 		}
-		drop_foreign(&report, options, usage != NULL ? &ru : NULL);
+		drop_foreign(&report, options, usage != NULL ? &ru : NULL, mark);
 	}
+}
+
+int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
+{
+	int r;
+
+	if (!reap_active()) {
+		return call_waitid(idtype, id, info, options, usage);
+	}
+	if (idtype != P_ALL && idtype != P_PGID) {
+		return waitid_one(idtype, id, info, options, usage);
+	}
+	__atomic_add_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
+	r = waitid_any(idtype, id, info, options, usage);
+	__atomic_sub_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
+	return r;
 }
 
 REAP_EXPORT pid_t wait(int *status)

@@ -14,6 +14,7 @@ coreutils
 python3
 valgrind
 golang-go
+strace
 "
 
 # The toolchains of the other targets (musl, arm64; see the Makefile) and qemu for running the arm64

@@ -5,7 +5,8 @@ import os, signal, time
 
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 r, w = os.pipe()
-if os.fork() == 0:              # a middle child whose child becomes an orphan of PID 1
+middle = os.fork()
+if middle == 0:                 # a middle child whose child becomes an orphan of PID 1
     if os.fork() == 0:
         os.close(w)
         os.read(r, 1)           # until PID 1 closes its end
@@ -15,15 +16,17 @@ os.close(r)
 own = os.fork()
 if own == 0:
     os._exit(3)
-# The kernel reaps the own child by itself; wait until it has (bounded), so that no own child is
-# left when wait() is called.
+# The kernel reaps both own children by itself; wait until it has (bounded), so that no own child
+# is left when wait() is called (a wait that starts while the middle child still lives waits, as
+# without the shim, for every child, the orphan included).
 deadline = time.monotonic() + 5
-while time.monotonic() < deadline:
-    try:
-        os.waitid(os.P_PID, own, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        break
-    time.sleep(0.001)       # pacing of a bounded poll
+for child in (middle, own):
+    while time.monotonic() < deadline:
+        try:
+            os.waitid(os.P_PID, child, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            break
+        time.sleep(0.001)   # pacing of a bounded poll
 try:
     got = os.wait()
     print("wait returned", got, flush=True)
