@@ -61,7 +61,7 @@ void sigchld_resume(void)
 	if (__atomic_exchange_n(&resweep_due, 0, __ATOMIC_SEQ_CST)) {
 		signals_program_action(SIGCHLD, &program);
 		if (program.sa_handler == SIG_IGN) {
-			reaper_on_signal(0, NULL, 0);
+			reaper_on_signal(0, NULL, NULL, 0);
 		} else {
 			sigqueue(getpid(), SIGCHLD, token);
 		}
@@ -225,15 +225,15 @@ bool sigchld_taken(const siginfo_t *info)
 	int status;
 
 	if (is_resweep(info)) {
-		reaper_on_signal(0, NULL, 0);
+		reaper_on_signal(0, NULL, NULL, 0);
 		return true;
 	}
 	/* An own child's event: the program is about to wait for it, and its wait sweeps after. */
 	if (info->si_code > 0 && !registry_undecidable() && registry_is_own(info->si_pid)) {
 		fresh = info->si_pid;
 	}
-	reaper_on_signal(fresh, NULL, 0);
-	while (registry_take_any_unheard(&pid, &status)) {
+	reaper_on_signal(fresh, NULL, NULL, 0);
+	while (unheard_take_any(&pid, &status)) {
 	}
 	return false;
 }
@@ -394,7 +394,7 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 static void on_installed(const struct sigaction *program)
 {
 	if (program->sa_handler == SIG_IGN || (program->sa_flags & SA_NOCLDWAIT)) {
-		reaper_on_signal(0, NULL, 0);
+		reaper_on_signal(0, NULL, NULL, 0);
 	}
 }
 
