@@ -130,11 +130,11 @@ static void read_name(pid_t pid, char name[17])
 	name[n > 0 ? n : 0] = '\0';
 }
 
-void reaper_record(pid_t pid, int status, const struct rusage *usage, const char *name, unsigned mark)
+/* REAP_VERBOSE=1: one line per orphan reaped, like tini -w. */
+static void say_reaped(pid_t pid, int status, const char *name)
 {
 	struct log_line line;
 
-	stash_put(pid, status, usage, mark);
 	if (config.verbose < 1) {
 		return;
 	}
@@ -154,6 +154,28 @@ void reaper_record(pid_t pid, int status, const struct rusage *usage, const char
 		log_int(&line, WTERMSIG(status));
 	}
 	log_end(&line);
+}
+
+void reaper_record(pid_t pid, int status, const struct rusage *usage, const char *name, unsigned mark)
+{
+	stash_put(pid, status, usage, mark);
+	say_reaped(pid, status, name);
+}
+
+bool reaper_collect_unkept(pid_t pid)
+{
+	siginfo_t info;
+	char name[17] = "";
+
+	if (config.verbose >= 1) {
+		read_name(pid, name);
+	}
+	memset(&info, 0, sizeof(info));
+	if (LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WNOHANG) != 0 || info.si_pid != pid) {
+		return false;
+	}
+	say_reaped(pid, status_from_info(&info), name);
+	return true;
 }
 
 /* A zombie's exit report, left in place (si_pid 0: none). */

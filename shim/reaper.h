@@ -28,6 +28,9 @@ size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *un
 void reaper_after_wait(void);
 /* Reaps pid if it is a zombie and proven foreign; whether it did. */
 bool reaper_collect(pid_t pid);
+/* The split-mode init's reaping of pid, a zombie child: no proof of origin is needed (every child
+ * but the program is an orphan) and no status is kept (nobody will ask for it). */
+bool reaper_collect_unkept(pid_t pid);
 /* Books a foreign child that a call begun after mark (registry_mark()) already reaped: stash for
  * its pid, verbose line. */
 void reaper_record(pid_t pid, int status, const struct rusage *usage, const char *name, unsigned mark);

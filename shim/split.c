@@ -161,7 +161,7 @@ static bool reap_ended(struct init *init)
 		if (info.si_pid == init->program) {
 			LIBC(wait4)(init->program, &init->program_status, WNOHANG, NULL);
 			init->program_ended = true;
-		} else if (!reaper_collect(info.si_pid)) {
+		} else if (!reaper_collect_unkept(info.si_pid)) {
 			return false;
 		}
 	}
