@@ -4,6 +4,16 @@
 #define REAP_KERNEL_H
 
 #include <signal.h>
+#include <stdint.h>
+
+/* One entry of getdents64's answer, which glibc before 2.30 and musl do not declare. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
 
 /* Queues sig with value to the calling thread, as pthread_sigqueue(pthread_self(), sig, value)
  * does: the receiver sees si_code SI_QUEUE, the caller's pid and uid, and value. musl has no
