@@ -21,6 +21,7 @@
 #include "active.h"
 #include "reaper.h"
 #include "registry.h"
+#include "scan.h"
 #include "signals.h"
 #include "unheard.h"
 
@@ -258,7 +259,7 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 		events[n++] = *announcing;
 	} else if (info->si_code > 0) {
 		n = classify(info, &view, &events[0]) ? 1 : 0;
-	} else if (!is_resweep(info)) {
+	} else if (!is_resweep(info) && !scan_timer_fired(info)) {
 		events[n++] = *info; /* sent by someone with kill(): the program's business */
 	}
 	/* Any SIGCHLD replays what was parked: the one queued for it may have merged into this one. */
