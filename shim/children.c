@@ -1,23 +1,99 @@
 /* children.c: owns the reading of the kernel's child lists from /proc (see children.h). A list
  * can miss a child created or re-parented while it is read; callers sweep again on the next
- * SIGCHLD, so a miss only delays. */
+ * SIGCHLD, so a miss only delays.
+ *
+ * The kernel starts every read() of such a list by walking it from its head to the file position,
+ * counted in children: a child reaped between two reads would shift the rest, and the next read
+ * would skip one. So a list is read whole before any child in it is visited (whose visit may reap
+ * it), in as few calls as possible: into a large static buffer, or, while another scan (another
+ * thread, or a handler nested in this one) holds that, or when the list outgrows it, into memory
+ * from mmap (a signal handler may be reading). */
 #include "children.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kernel.h"
 #include "real.h"
 
+#define LARGE_BUFFER 65536
+
+static char large[LARGE_BUFFER];
+static int large_taken;
+
+struct text {
+	char *buf;
+	size_t size, len;
+	bool mapped;
+};
+
+static bool take_large(struct text *t)
+{
+	if (__atomic_exchange_n(&large_taken, 1, __ATOMIC_ACQUIRE)) {
+		return false;
+	}
+	*t = (struct text){.buf = large, .size = sizeof(large)};
+	return true;
+}
+
+/* Four times the room, the text kept; false when memory is short. */
+static bool grow(struct text *t)
+{
+	size_t size = t->size != 0 ? t->size * 4 : LARGE_BUFFER;
+	char *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED) {
+		return false;
+	}
+	if (t->len != 0) {
+		memcpy(buf, t->buf, t->len);
+	}
+	if (t->mapped) {
+		munmap(t->buf, t->size);
+	} else if (t->buf == large) {
+		__atomic_store_n(&large_taken, 0, __ATOMIC_RELEASE);
+	}
+	*t = (struct text){.buf = buf, .size = size, .len = t->len, .mapped = true};
+	return true;
+}
+
+static void release(struct text *t)
+{
+	if (t->mapped) {
+		munmap(t->buf, t->size);
+	} else if (t->buf == large) {
+		__atomic_store_n(&large_taken, 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* The whole file into t; what could be read if memory ran short. */
+static void read_whole(int fd, struct text *t)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (t->len == t->size && !grow(t)) {
+			return;
+		}
+		n = read(fd, t->buf + t->len, t->size - t->len);
+		if (n <= 0) {
+			return;
+		}
+		t->len += (size_t)n;
+	}
+}
+
 static void read_task_children(const char *tid, void (*visit)(pid_t, void *), void *ctx)
 {
 	char path[64] = "/proc/self/task/";
 	size_t len = sizeof("/proc/self/task/") - 1;
 	const char *tail = "/children";
-	char buf[1024];
+	struct text text = {0};
 	pid_t pid = 0;
 	bool in_number = false;
 	int fd;
@@ -33,27 +109,23 @@ static void read_task_children(const char *tid, void (*visit)(pid_t, void *), vo
 	if (fd < 0) {
 		return;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n <= 0) {
-			break;
-		}
-		/* A number may straddle two reads, so the parse state outlives the buffer. */
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] >= '0' && buf[i] <= '9') {
-				pid = pid * 10 + (buf[i] - '0');
-				in_number = true;
-			} else if (in_number) {
-				visit(pid, ctx);
-				pid = 0;
-				in_number = false;
-			}
-		}
+	if (!take_large(&text) && !grow(&text)) {
+		close(fd);
+		return;
 	}
-	if (in_number) {
-		visit(pid, ctx);
-	}
+	read_whole(fd, &text);
 	close(fd);
+	for (size_t i = 0; i <= text.len; i++) {
+		if (i < text.len && text.buf[i] >= '0' && text.buf[i] <= '9') {
+			pid = pid * 10 + (text.buf[i] - '0');
+			in_number = true;
+		} else if (in_number) {
+			visit(pid, ctx);
+			pid = 0;
+			in_number = false;
+		}
+	}
+	release(&text);
 }
 
 bool children_foreach(void (*visit)(pid_t, void *), void *ctx)

@@ -2,7 +2,7 @@
  *
  * waitid(P_ALL, WNOWAIT) shows the oldest zombie child without taking it. While that one is
  * foreign it is reaped and the next one shown; once it is the program's own, nothing behind it can
- * be seen that way, and the kernel's child lists in /proc are read instead (a scan).
+ * be seen that way, and the kernel's child lists in /proc are read instead (a scan, scan.c).
  *
  * Identity. A pid says which process it names only while that process holds it. A foreign zombie
  * is therefore reaped through a pidfd opened on its pid and judged after the open: the pidfd names
@@ -10,17 +10,10 @@
  * exit is handed to the program only from a look at the zombie itself (it holds its pid), and only
  * if its registry entry is older than the look.
  *
- * Cost. A scan costs O(children): a look (one waitid) at each foreign child that is not a zombie
- * (a foreign zombie pays for its own reaping: its exit is an event, whose signal merged into
- * another), and at each own child whose exit the program's handler could still be owed (none whose
- * exit was handed over already: the registry's flag says so), plus reading the list (about
- * 1/PIDS_PER_CALL of a system call a pid). So scans are paid for: each SIGCHLD handled and each wrapped wait earns SCAN_CREDIT
- * system calls' worth, and a scan runs only when the credit covers what the last one cost. A scan
- * that cannot be paid for yet is owed: the waits that follow look again, and the scan runs as
- * soon as the credit covers it, at the latest after cost/SCAN_CREDIT further SIGCHLDs or waits.
- * Every event thus costs O(1) system calls amortised, whatever the number of children. The common
- * fork-and-wait loop never scans: the own zombie in front is the one its SIGCHLD reports, which
- * the program is about to wait for, and the look that follows its wait finds nothing. */
+ * Cost. A scan costs O(children) and is paid for (scan.c). The common fork-and-wait loop never
+ * scans: the own zombie in front is the one its SIGCHLD reports, which the program is about to
+ * wait for, and the look that follows its wait finds nothing.
+ */
 #include "reaper.h"
 
 #include <errno.h>
@@ -30,20 +23,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "children.h"
 #include "config.h"
 #include "log.h"
 #include "real.h"
 #include "registry.h"
+#include "scan.h"
 #include "sigchld.h"
 #include "stash.h"
 
 /* Enough for any burst; a longer one is finished by the next signal. */
 #define SWEEP_LIMIT 4096
-/* A scan's cost in system calls, earned by each SIGCHLD handled and each wrapped wait. */
-#define SCAN_CREDIT 16
-/* Pids of the /proc list read and parsed for the price of one system call. */
-#define PIDS_PER_CALL 32
 
 enum sweep_result {
 	SWEEP_CLEAR,       /* no zombie child is left */
@@ -56,8 +45,6 @@ static int view_blocked;
 /* Sweeps made by the handler, and the count the last wait saw: while the handler keeps sweeping,
  * a wait has nothing to pick up after it. */
 static unsigned signal_sweeps, sweeps_seen;
-/* Credit earned and not spent, and what the last scan cost, in system calls. */
-static long scan_credit, last_scan_cost;
 /* pidfd_open is missing (kernel before 5.3) or forbidden. */
 static int no_pidfd;
 
@@ -179,7 +166,7 @@ bool reaper_collect_unkept(pid_t pid)
 }
 
 /* A zombie's exit report, left in place (si_pid 0: none). */
-static void look(idtype_t idtype, pid_t pid, siginfo_t *info)
+void reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info)
 {
 	memset(info, 0, sizeof(*info));
 	if (LIBC(waitid)(idtype, (id_t)pid, info, WEXITED | WNOHANG | WNOWAIT) != 0) {
@@ -259,7 +246,7 @@ static bool same_exit(const siginfo_t *a, const siginfo_t *b)
 static void look_in_front(struct reaper_view *view)
 {
 	view->mark = registry_mark();
-	look(P_ALL, 0, &view->front);
+	reaper_look(P_ALL, 0, &view->front);
 	view->seen = true;
 }
 
@@ -275,7 +262,7 @@ bool reaper_exit_current(const siginfo_t *report, struct reaper_view *view, unsi
 		return true;
 	}
 	*mark = registry_mark();
-	look(P_PID, report->si_pid, &now);
+	reaper_look(P_PID, report->si_pid, &now);
 	return same_exit(&now, report);
 }
 
@@ -291,7 +278,7 @@ static enum sweep_result sweep(struct reaper_view *view, siginfo_t *own_head, un
 			m = view->mark;
 		} else {
 			m = registry_mark();
-			look(P_ALL, 0, &info);
+			reaper_look(P_ALL, 0, &info);
 		}
 		if (info.si_pid == 0) {
 			return SWEEP_CLEAR;
@@ -310,82 +297,6 @@ static enum sweep_result sweep(struct reaper_view *view, siginfo_t *own_head, un
 	return SWEEP_CLEAR;
 }
 
-/* A scan: every child in /proc is visited; foreign zombies are reaped, and own exits the program's
- * handler has not heard of are reported while reports has room (max 0: the program has no
- * handler to tell). */
-struct scan {
-	siginfo_t *reports;
-	size_t max, n;
-	long visited, looks;
-};
-
-static void visit_child(pid_t pid, void *ctx)
-{
-	struct scan *scan = ctx;
-	siginfo_t info;
-	unsigned mark = registry_mark();
-
-	scan->visited++;
-	if (registry_undecidable()) {
-		sigchld_defer_sweep();
-		return;
-	}
-	if (registry_is_own(pid)) {
-		/* The registry knows an exit it handed over already: no look needed. */
-		if (scan->reports == NULL || scan->n == scan->max || registry_announced(pid)) {
-			return;
-		}
-		scan->looks++;
-		look(P_PID, pid, &info);
-		if (info.si_pid == pid && registry_announce_as_of(pid, mark)) {
-			scan->reports[scan->n++] = info;
-		}
-		return;
-	}
-	look(P_PID, pid, &info);
-	/* A foreign zombie pays for its own reaping: its exit is an event, whose signal merged. */
-	if (info.si_pid != pid || !reaper_collect(pid)) {
-		scan->looks++;
-	}
-}
-
-/* What the next scan is expected to cost: what the last one did. */
-static long scan_cost(void)
-{
-	return __atomic_load_n(&last_scan_cost, __ATOMIC_RELAXED);
-}
-
-/* Saved up to two scans' worth, so that a quiet spell does not pay for a storm. */
-static void earn_credit(void)
-{
-	long cap = 2 * scan_cost() + SCAN_CREDIT;
-
-	if (__atomic_add_fetch(&scan_credit, SCAN_CREDIT, __ATOMIC_RELAXED) > cap) {
-		__atomic_store_n(&scan_credit, cap, __ATOMIC_RELAXED);
-	}
-}
-
-/* Scans if the credit covers it; whether it did. */
-static bool scan_if_paid(siginfo_t *reports, size_t max, size_t *n)
-{
-	static int warned;
-	struct scan scan = {.reports = reports, .max = max, .n = *n};
-	long cost;
-
-	if (__atomic_load_n(&scan_credit, __ATOMIC_RELAXED) < scan_cost()) {
-		return false;
-	}
-	if (!children_foreach(visit_child, &scan) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) {
-		log_verbose2("cannot read /proc/self/task/*/children: ",
-			     "orphans behind an unwaited child of the program wait for its wait");
-	}
-	cost = scan.looks + scan.visited / PIDS_PER_CALL + 1;
-	__atomic_sub_fetch(&scan_credit, cost, __ATOMIC_RELAXED);
-	__atomic_store_n(&last_scan_cost, cost, __ATOMIC_RELAXED);
-	*n = scan.n;
-	return true;
-}
-
 size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *reports, size_t max)
 {
 	siginfo_t own_head;
@@ -393,7 +304,7 @@ size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *re
 	size_t n = 0;
 	enum sweep_result result;
 
-	earn_credit();
+	scan_earn();
 	result = sweep(view, &own_head, &mark);
 	__atomic_add_fetch(&signal_sweeps, 1, __ATOMIC_RELAXED);
 	if (result == SWEEP_CLEAR) {
@@ -407,7 +318,12 @@ size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *re
 		if (max > 0 && registry_announce_as_of(own_head.si_pid, mark)) {
 			reports[n++] = own_head;
 		}
-		__atomic_store_n(&view_blocked, !scan_if_paid(reports, max, &n), __ATOMIC_RELAXED);
+		if (scan_if_paid(reports, max, &n)) {
+			__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);
+		} else {
+			__atomic_store_n(&view_blocked, 1, __ATOMIC_RELAXED);
+			scan_owed(); /* should no event follow, a timer makes one */
+		}
 	}
 	return n;
 }
@@ -419,7 +335,7 @@ void reaper_after_wait(void)
 	unsigned mark;
 	size_t none = 0;
 
-	earn_credit();
+	scan_earn();
 	/* SIGCHLD is being handled and left nothing behind: the common case costs no system call. */
 	if (__atomic_exchange_n(&sweeps_seen, sweeps, __ATOMIC_RELAXED) != sweeps &&
 	    !__atomic_load_n(&view_blocked, __ATOMIC_RELAXED)) {
@@ -430,8 +346,12 @@ void reaper_after_wait(void)
 		__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);
 		break;
 	case SWEEP_OWN_HEAD:
-		if (__atomic_load_n(&view_blocked, __ATOMIC_RELAXED)) {
-			__atomic_store_n(&view_blocked, !scan_if_paid(NULL, 0, &none), __ATOMIC_RELAXED);
+		if (!__atomic_load_n(&view_blocked, __ATOMIC_RELAXED) || scan_if_paid(NULL, 0, &none)) {
+			__atomic_store_n(&view_blocked, 0, __ATOMIC_RELAXED);
+		} else if (sweeps != 0) {
+			/* The timer's SIGCHLD goes where the shim's handler runs, never to a program that
+			 * only ever takes SIGCHLD through signalfd or sigwaitinfo. */
+			scan_owed();
 		}
 		break;
 	case SWEEP_UNDECIDABLE:

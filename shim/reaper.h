@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 /* The zombie child in front, as one SIGCHLD handling first saw it (waitid(P_ALL, WNOWAIT)). */
 struct reaper_view {
@@ -26,6 +27,8 @@ size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *un
 /* From a wait wrapper after the program's own wait: picks up what the handler could not (SIGCHLD
  * blocked everywhere, as with signalfd; or an orphan behind an own zombie). */
 void reaper_after_wait(void);
+/* A zombie child's exit report, left in place (si_pid 0: none); idtype P_ALL or P_PID. */
+void reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info);
 /* Reaps pid if it is a zombie and proven foreign; whether it did. */
 bool reaper_collect(pid_t pid);
 /* The split-mode init's reaping of pid, a zombie child: no proof of origin is needed (every child

@@ -217,10 +217,10 @@ static void insert(pid_t pid, unsigned born)
 /* Whether a child with this pid exists (alive, stopped or a zombie). Keeps errno. */
 static bool child_exists(pid_t pid)
 {
+	const int any_state = WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL;
 	siginfo_t info;
 	int saved_errno = errno;
-	bool exists = LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) == 0 ||
-		      errno != ECHILD;
+	bool exists = LIBC(waitid)(P_PID, (id_t)pid, &info, any_state) == 0 || errno != ECHILD;
 
 	errno = saved_errno;
 	return exists;

@@ -20,6 +20,7 @@
 #include "kernel.h"
 #include "reaper.h"
 #include "registry.h"
+#include "scan.h"
 #include "signals.h"
 #include "unheard.h"
 
@@ -332,7 +333,7 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	unsigned interrupting = signals_interrupting_runs();
 	siginfo_t events[PARKED_SLOTS + 4];
 	struct reaper_view view = {.seen = false};
-	size_t n = 0;
+	size_t n = 0, room;
 	pid_t fresh = 0;
 
 	if (!reap_active()) {
@@ -345,7 +346,7 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 		events[n++] = *announcing;
 	} else if (info->si_code > 0) {
 		n = classify(info, &view, &events[0]) ? 1 : 0;
-	} else if (!is_resweep(info)) {
+	} else if (!is_resweep(info) && !scan_timer_fired(info)) {
 		events[n++] = *info; /* sent by someone with kill(): the program's business */
 	}
 	/* Any SIGCHLD replays what was parked: the one queued for it may have merged into this one. */
@@ -354,7 +355,8 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 		fresh = events[n - 1].si_pid;
 	}
 	/* Own exits whose signals merged away are looked for only where a handler will hear of them. */
-	n += reaper_on_signal(fresh, &view, events + n, program_listens() ? sizeof(events) / sizeof(events[0]) - n : 0);
+	room = program_listens() ? sizeof(events) / sizeof(events[0]) - n : 0;
+	n += reaper_on_signal(fresh, &view, events + n, room);
 	n += take_unheard_exits(events + n, sizeof(events) / sizeof(events[0]) - n);
 	errno = saved_errno;
 	for (size_t i = 0; i < n; i++) {
