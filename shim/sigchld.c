@@ -225,7 +225,8 @@ bool sigchld_taken(const siginfo_t *info)
 	pid_t fresh = 0, pid;
 	int status;
 
-	if (is_resweep(info)) {
+	/* The shim's own SIGCHLDs (a replay, the owed scan's timer) are never the program's. */
+	if (is_resweep(info) || scan_timer_fired(info)) {
 		reaper_on_signal(0, NULL, NULL, 0);
 		return true;
 	}
