@@ -37,14 +37,15 @@ SHIM_HDR := $(wildcard shim/*.h)
 SHIM_MAP := $(if $(filter gnu,$(LIBC)),$(wildcard shim/versions-$(ARCH).map))
 SHIM_OBJ := $(SHIM_SRC:shim/%.c=$(BUILD)/shim/%.o) $(SHIM_ASM:shim/%.S=$(BUILD)/shim/%.o)
 # shim/glibc-floor.h binds the old versions of what glibc 2.34 moved into libc.so.6, so that a glibc
-# build loads on glibc 2.17 and later; the libraries those versions lived in are linked by file name
-# (their development links are gone since 2.34) and kept even though nothing new is taken from them.
+# build loads on glibc 2.17 and later, and says why the library needs no other library than libc.
 SHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARNINGS) $(CFLAGS) $(SHIM_EXTRA_CFLAGS) \
 	-DREAP_VERSION='"$(VERSION)"' -include shim/glibc-floor.h
-GLIBC_FLOOR_LIBS := -Wl,--no-as-needed -l:libdl.so.2 -l:libpthread.so.0
-SHIM_LIBS := $(if $(filter gnu,$(LIBC)),$(GLIBC_FLOOR_LIBS),-ldl)
-# -e: run as a program, the library describes itself (shim/describe.c).
-SHIM_LDFLAGS := -shared -Wl,-z,now -Wl,-z,defs -Wl,-e,reap_describe $(SHIM_MAP:%=-Wl,--version-script=%)
+# -e: run as a program, the library describes itself (shim/describe.c). No -z now: every process of
+# the container loads the library, and resolving all of its references to libc at load costs an
+# exec about 15 us (docs/performance.md); bound lazily, an inert process resolves the few it calls.
+# glibc's lazy binding is safe in signal handlers and vfork children: for a definition in one of
+# the library's own dependencies (libc) it takes no lock.
+SHIM_LDFLAGS := -shared -Wl,-z,defs -Wl,-e,reap_describe $(SHIM_MAP:%=-Wl,--version-script=%)
 
 # The sanitizer tier's build of the library (tests/test_tiers.c).
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -70,7 +71,7 @@ $(BUILD)/shim/%.o: shim/%.S Makefile
 	$(need_target)$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/reap.so: $(SHIM_OBJ) $(SHIM_MAP)
-	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJ) -o $@ $(SHIM_LIBS)
+	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJ) -o $@
 
 $(BUILD)/sanitize/%.o: shim/%.c $(SHIM_HDR) Makefile
 	@mkdir -p $(@D)
@@ -81,7 +82,7 @@ $(BUILD)/sanitize/%.o: shim/%.S Makefile
 	$(need_target)$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/sanitize/reap.so: $(SANITIZE_OBJ) $(SHIM_MAP)
-	$(CC) $(SHIM_CFLAGS) $(SANITIZE_FLAGS) $(SHIM_LDFLAGS:-Wl,-z,defs=) $(SANITIZE_OBJ) -o $@ $(SHIM_LIBS)
+	$(CC) $(SHIM_CFLAGS) $(SANITIZE_FLAGS) $(SHIM_LDFLAGS:-Wl,-z,defs=) $(SANITIZE_OBJ) -o $@
 
 # The library keeps its execute bit: run as a program it describes itself.
 install: $(BUILD)/reap.so
@@ -99,6 +100,20 @@ $(BUILD)/scenarios/libscn_early.so: tests/scenarios/so/early.c
 
 $(BUILD)/scenarios/split_early: tests/scenarios/split_early.c $(BUILD)/scenarios/libscn_early.so
 	$(CC) $(TEST_CFLAGS) $< -L$(BUILD)/scenarios -lscn_early -Wl,-rpath,'$$ORIGIN' -o $@
+
+# binding_busy opens a library whose constructor holds the loader's lock (tests/scenarios/so/busy.c).
+$(BUILD)/scenarios/libscn_busy.so: tests/scenarios/so/busy.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -fPIC -shared $< -o $@
+
+$(BUILD)/scenarios/binding_busy: $(BUILD)/scenarios/libscn_busy.so
+
+# tests/test_binding.c preloads another interposer after reap.so (tests/scenarios/so/chain.c).
+$(BUILD)/scenarios/libscn_chain.so: tests/scenarios/so/chain.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -fPIC -shared $< -o $@
+
+$(BUILD)/scenarios/binding_busy: $(BUILD)/scenarios/libscn_chain.so
 
 # The Go program of tests/test_go.c, built with Debian's golang-go when the tests are built: with
 # cgo (dynamically linked against glibc, as `go build` makes a program that uses net or os/user) and

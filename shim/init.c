@@ -1,6 +1,7 @@
 /* init.c: owns the decision, once per process image, whether and how the shim acts (active.h), and
- * the start-up of everything else in that order: bind libc, read the configuration, record the
- * children the image already has as its own, then put the signal handlers in place.
+ * the start-up of everything else in that order: list the loaded objects (symbols.c), read the
+ * configuration, record the children the image already has as its own, then put the signal
+ * handlers in place.
  *
  * The shim acts in PID 1 (unless REAP_MODE=off), and in any process that REAP_MODE=subreaper or
  * REAP_MODE=split opts in. It acts in split mode (split.c) when REAP_MODE=split asks for it, or when
@@ -29,6 +30,7 @@
 #include "signals.h"
 #include "spawn.h"
 #include "split.h"
+#include "symbols.h"
 #include "terminate.h"
 
 struct active_page *active_page;
@@ -139,7 +141,7 @@ static void start(char **argv)
 	enum reap_mode mode;
 	const char *go;
 
-	real_bind_async_safe();
+	symbols_init();
 	config_load();
 	/* Also in an inert process: its fork children must not inherit a lock held by a sibling. */
 	pthread_atfork(NULL, NULL, spawn_reset_in_child);

@@ -1,5 +1,6 @@
-/* real.h: libc's own entry points, each bound once with dlsym(RTLD_NEXT) so that every wrapper can
- * reach the next definition in the chain (libc itself, or another interposer such as ASan). */
+/* real.h: libc's own entry points, each bound once to the next definition after the shim (what
+ * dlsym(RTLD_NEXT) would give: libc itself, or another interposer such as ASan), so that every
+ * wrapper can reach it. */
 #ifndef REAP_REAL_H
 #define REAP_REAL_H
 
@@ -115,13 +116,9 @@ static inline void *real_lookup(void **slot, const char *name)
 }
 
 /* libc's name, e.g. LIBC(fork)(). Binding is lazy, so that an inert program pays only for what it
- * calls; what a signal handler may reach is bound in advance (real_bind_async_safe). */
+ * calls, and async-signal-safe (symbols.c), so that it may happen in a signal handler or a vfork
+ * child. */
 #define LIBC(name) ((__typeof__(real_libc.name))real_lookup((void **)&real_libc.name, #name))
-
-/* Binds the functions that a signal handler or a vfork child may reach through the shim (the
- * async-signal-safe ones). Every process does this in its constructor, before the shim installs
- * any handler; the others bind on first use. */
-void real_bind_async_safe(void);
 
 /* glibc's pre-2.15 posix_spawn and posix_spawnp (x86-64), NULL elsewhere. */
 spawn_fn *real_posix_spawn_compat(void);

@@ -110,7 +110,44 @@ static pid_t wait_for(pid_t pid, int *status)
 struct system_call {
 	pid_t pid;
 	sigset_t mask;
+	int status;
 };
+
+#if defined(__GLIBC__)
+/* Before glibc 2.34, pthread_cleanup_push's functions are libpthread's, which a program without
+ * threads does not load, and the library does not load it (glibc-floor.h): then they are NULL,
+ * and there is no other thread to cancel this one. */
+static bool cancellation_possible(void)
+{
+	return __pthread_register_cancel != NULL;
+}
+#else
+static bool cancellation_possible(void)
+{
+	return true;
+}
+#endif
+
+/* work(arg), with cleanup(arg) run if the calling thread is cancelled inside it. */
+static void cancellable(void (*work)(void *), void (*cleanup)(void *), void *arg)
+{
+	if (!cancellation_possible()) {
+		work(arg);
+		return;
+	}
+	pthread_cleanup_push(cleanup, arg);
+	work(arg);
+	pthread_cleanup_pop(0);
+}
+
+static void wait_system(void *arg)
+{
+	struct system_call *call = arg;
+
+	if (wait_for(call->pid, &call->status) != call->pid) {
+		call->status = -1;
+	}
+}
 
 /* Cancellation of the waiting thread: the child must not outlive the call. */
 static void cancel_system(void *arg)
@@ -152,11 +189,8 @@ static int run_system(const char *command)
 	posix_spawnattr_destroy(&attr);
 
 	if (rc == 0) {
-		pthread_cleanup_push(cancel_system, &call);
-		if (wait_for(call.pid, &status) != call.pid) {
-			status = -1;
-		}
-		pthread_cleanup_pop(0);
+		cancellable(wait_system, cancel_system, &call);
+		status = call.status;
 	} else {
 		status = SHELL_FAILED_STATUS;
 	}
@@ -416,18 +450,31 @@ static void end_opaque_window(void *arg)
 	}
 }
 
+struct wordexp_call {
+	const char *words;
+	wordexp_t *result;
+	int flags;
+	int rc;
+};
+
+static void call_wordexp(void *arg)
+{
+	struct wordexp_call *call = arg;
+
+	call->rc = LIBC(wordexp)(call->words, call->result, call->flags);
+}
+
 REAP_EXPORT int wordexp(const char *words, wordexp_t *result, int flags)
 {
-	int rc;
+	struct wordexp_call call = { words, result, flags, 0 };
 
 	if (!reap_active()) {
 		return LIBC(wordexp)(words, result, flags);
 	}
 	registry_opaque_begin();
-	pthread_cleanup_push(end_opaque_window, NULL);
-	rc = LIBC(wordexp)(words, result, flags);
-	pthread_cleanup_pop(1);
-	return rc;
+	cancellable(call_wordexp, end_opaque_window, &call);
+	end_opaque_window(NULL);
+	return call.rc;
 }
 
 void shell_reset_in_child(void)

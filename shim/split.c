@@ -17,7 +17,6 @@
 #include "split.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -32,6 +31,7 @@
 #include "log.h"
 #include "real.h"
 #include "reaper.h"
+#include "symbols.h"
 #include "terminate.h"
 
 #define INIT_NAME "reap-init"
@@ -52,7 +52,7 @@ struct init {
 const char *split_go_symbol(void)
 {
 	for (size_t i = 0; i < sizeof(go_symbols) / sizeof(go_symbols[0]); i++) {
-		if (dlsym(RTLD_DEFAULT, go_symbols[i]) != NULL) {
+		if (symbols_defined(go_symbols[i])) {
 			return go_symbols[i];
 		}
 	}

@@ -1,9 +1,13 @@
 /* The old-glibc floor (shim/glibc-floor.h): the glibc builds of the library, x86-64 and arm64, must
- * load on glibc 2.17 and later. A loader refuses a library that needs a symbol version its libc.so.6
- * does not define, so the test reads the version needs of each build (readelf -V) and requires every
- * GLIBC_ version there to be 2.17 or older, and the libraries that held the old versions before
- * glibc 2.34 (libdl.so.2, libpthread.so.0) among its DT_NEEDED entries. The control: a library
- * built here that calls gettid (glibc 2.30) is refused by the same reading.
+ * load on glibc 2.17 and later, and must not make every process load more than libc.so.6. A loader
+ * refuses a library that needs a symbol version its libc.so.6 does not define, so the test reads the
+ * version needs of each build (readelf -V) and requires every GLIBC_ version there to be 2.17 or
+ * older. It requires libc.so.6 to be the only DT_NEEDED entry (libdl.so.2 and libpthread.so.0 would
+ * cost every exec two objects more), and then every reference to a function that lived in
+ * libpthread.so.0 or libdl.so.2 before glibc 2.34 to be weak, since an older glibc resolves it only
+ * when the program loads those libraries itself. The controls: a library built here that calls
+ * gettid (glibc 2.30) is refused by the same reading, and one that calls pthread_cleanup_push
+ * without glibc-floor.h by the weak-reference rule.
  * Run one: build/tests/test_floor --filter 'floor/aarch64' */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -76,13 +80,69 @@ static int glibc_needs(const char *lib, char *newest, size_t len)
 	return count;
 }
 
-static bool needs_library(const char *lib, const char *soname)
+static bool only_libc_needed(const char *lib)
 {
-	char command[4200], entry[128];
+	char command[4200];
 	snprintf(command, sizeof command, "readelf -W -d '%s'", lib);
-	snprintf(entry, sizeof entry, "Shared library: [%s]", soname);
 	char *out = output_of(command);
-	bool found = strstr(out, entry) != NULL;
+	int needed = 0;
+	bool libc = false;
+	for (const char *s = out; (s = strstr(s, "Shared library: [")) != NULL; s++) {
+		needed++;
+		libc |= strncmp(s + strlen("Shared library: ["), "libc.so.6]", strlen("libc.so.6]")) == 0;
+	}
+	free(out);
+	return needed == 1 && libc;
+}
+
+/* Before glibc 2.34, libc.so.6 had of the pthread functions only these, which it forwarded to
+ * libpthread.so.0 once loaded (nptl/forward.c of glibc 2.17); every other pthread_ and dl function
+ * but dl_iterate_phdr lived in libpthread.so.0 or libdl.so.2. */
+static const char *const libc_pthread_forwarders[] = {
+	"pthread_attr_destroy", "pthread_attr_init", "pthread_attr_getdetachstate", "pthread_attr_setdetachstate",
+	"pthread_attr_getinheritsched", "pthread_attr_setinheritsched", "pthread_attr_getschedparam",
+	"pthread_attr_setschedparam", "pthread_attr_getschedpolicy", "pthread_attr_setschedpolicy",
+	"pthread_attr_getscope", "pthread_attr_setscope", "pthread_condattr_destroy", "pthread_condattr_init",
+	"pthread_cond_broadcast", "pthread_cond_destroy", "pthread_cond_init", "pthread_cond_signal",
+	"pthread_cond_wait", "pthread_cond_timedwait", "pthread_equal", "pthread_exit", "pthread_getschedparam",
+	"pthread_setschedparam", "pthread_mutex_destroy", "pthread_mutex_init", "pthread_mutex_lock",
+	"pthread_mutex_unlock", "pthread_self", "pthread_setcancelstate", "pthread_setcanceltype",
+};
+
+static bool outside_libc_before_2_34(const char *name)
+{
+	if (strncmp(name, "dl", 2) == 0) {
+		return strcmp(name, "dl_iterate_phdr") != 0;
+	}
+	if (strncmp(name, "pthread_", 8) != 0 && strncmp(name, "__pthread_", 10) != 0) {
+		return false;
+	}
+	for (size_t i = 0; i < sizeof libc_pthread_forwarders / sizeof libc_pthread_forwarders[0]; i++) {
+		if (strcmp(name, libc_pthread_forwarders[i]) == 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Whether lib makes a strong (not weak) reference to such a function; the first one into name. */
+static bool strong_outside_libc(const char *lib, char *name, size_t len)
+{
+	char command[4200];
+	snprintf(command, sizeof command, "readelf -W --dyn-syms '%s'", lib);
+	char *out = output_of(command);
+	bool found = false;
+	for (char *line = strtok(out, "\n"); line != NULL && !found; line = strtok(NULL, "\n")) {
+		char bind[16], ndx[16], symbol[128];
+		if (sscanf(line, "%*s %*s %*s %*s %15s %*s %15s %127s", bind, ndx, symbol) == 3 &&
+		    strcmp(ndx, "UND") == 0 && strcmp(bind, "WEAK") != 0) {
+			symbol[strcspn(symbol, "@")] = '\0';
+			if (outside_libc_before_2_34(symbol)) {
+				snprintf(name, len, "%s", symbol);
+				found = true;
+			}
+		}
+	}
 	free(out);
 	return found;
 }
@@ -95,9 +155,11 @@ static void expect_floor(const char *lib)
 	cr_assert(count > 0, "%s: no GLIBC_ version needs read: is it a glibc build?", lib);
 	cr_expect(compare_versions(newest, FLOOR) <= 0, "%s needs %s, newer than the floor %s (readelf -V)", lib,
 	          newest, FLOOR);
-	cr_expect(needs_library(lib, "libdl.so.2"), "%s: no DT_NEEDED libdl.so.2 (dlsym's home before 2.34)", lib);
-	cr_expect(needs_library(lib, "libpthread.so.0"),
-	          "%s: no DT_NEEDED libpthread.so.0 (pthread_cleanup_push's functions before 2.34)", lib);
+	cr_expect(only_libc_needed(lib), "%s needs a library besides libc.so.6 (readelf -d)", lib);
+	char strong[256];
+	cr_expect(!strong_outside_libc(lib, strong, sizeof strong),
+	          "%s has a strong reference to %s, outside libc.so.6 before glibc 2.34 (readelf --dyn-syms)", lib,
+	          strong);
 }
 
 Test(floor, versions_compare)
@@ -111,6 +173,32 @@ Test(floor, versions_compare)
 /* build/reap.so: the native build, x86-64 glibc on the Debian machine the suite runs on */
 Test(floor, native) { expect_floor(built("reap.so")); }
 Test(floor, aarch64) { expect_floor(built("aarch64-linux-gnu/reap.so")); }
+
+/* The control of the weak-reference rule: pthread_cleanup_push without glibc-floor.h makes strong
+ * references to libpthread's functions. */
+Test(floor, control_cleanup_push)
+{
+	char dir[] = "/tmp/reap-floor-XXXXXX";
+	cr_assert(mkdtemp(dir) != NULL);
+	char src[64], lib[64], command[256], strong[256];
+	snprintf(src, sizeof src, "%s/probe.c", dir);
+	snprintf(lib, sizeof lib, "%s/probe.so", dir);
+	FILE *f = fopen(src, "w");
+	cr_assert(f != NULL);
+	fputs("#include <pthread.h>\nstatic void undo(void *a) { (void)a; }\n"
+	      "void probe(void);\nvoid probe(void) { pthread_cleanup_push(undo, 0); pthread_cleanup_pop(1); }\n", f);
+	fclose(f);
+	snprintf(command, sizeof command, "cc -shared -fPIC -o %s %s", lib, src);
+	cr_assert(system(command) == 0, "%s failed", command);
+	cr_expect(strong_outside_libc(lib, strong, sizeof strong), "no strong reference found in the control");
+	cr_expect(outside_libc_before_2_34("__pthread_register_cancel"));
+	cr_expect(!outside_libc_before_2_34("pthread_mutex_lock"));
+	cr_expect(!outside_libc_before_2_34("dl_iterate_phdr"));
+	cr_expect(outside_libc_before_2_34("dlsym"));
+	unlink(src);
+	unlink(lib);
+	rmdir(dir);
+}
 
 /* The control: the reading finds a need above the floor where there is one. */
 Test(floor, control_gettid)
