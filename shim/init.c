@@ -143,8 +143,9 @@ static void start(char **argv)
 
 	symbols_init();
 	config_load();
-	/* Also in an inert process: its fork children must not inherit a lock held by a sibling. */
-	pthread_atfork(NULL, NULL, spawn_reset_in_child);
+	/* Also in an inert process: its fork children must not inherit a lock held by a sibling, nor
+	 * each bind their exit and exec again. */
+	pthread_atfork(real_bind_for_children, NULL, spawn_reset_in_child);
 	mode = own_mode(self);
 	if (mode == MODE_OFF || (self != 1 && mode == MODE_AUTO)) {
 		unsetenv(EXEC_OWN_VARIABLE);

@@ -23,6 +23,19 @@ void *real_bind_one(void **slot, const char *name)
 	return fn;
 }
 
+/* A fork child's copy of the table is its own: what it binds, each child binds again, with a lookup
+ * and a copied page. So the calls a child most often makes through the shim before it execs or
+ * exits are bound in the parent (an at-fork handler, init.c: once bound, a check each). */
+void real_bind_for_children(void)
+{
+	(void)LIBC(execve);
+	(void)LIBC(execvpe);
+	(void)LIBC(_exit);
+	(void)LIBC(_Exit);
+	(void)LIBC(exit);
+	(void)LIBC(sigaction);
+}
+
 static spawn_fn *versioned(spawn_fn **slot, const char *name)
 {
 	spawn_fn *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);

@@ -120,6 +120,9 @@ static inline void *real_lookup(void **slot, const char *name)
  * child. */
 #define LIBC(name) ((__typeof__(real_libc.name))real_lookup((void **)&real_libc.name, #name))
 
+/* Binds what a fork child most often calls through the shim, in the parent: see real.c. */
+void real_bind_for_children(void);
+
 /* glibc's pre-2.15 posix_spawn and posix_spawnp (x86-64), NULL elsewhere. */
 spawn_fn *real_posix_spawn_compat(void);
 spawn_fn *real_posix_spawnp_compat(void);
