@@ -46,6 +46,7 @@ struct search {
 	uint32_t gnu_hash, sysv_hash;
 	bool after_self; /* RTLD_NEXT: only the objects after the shim's own */
 	bool self_passed;
+	ElfW(Addr) vdso;
 	void *found;
 };
 
@@ -69,10 +70,8 @@ static bool contains(const struct dl_phdr_info *info, ElfW(Addr) address)
 }
 
 /* The kernel's vDSO is listed by dl_iterate_phdr but is not in the loader's search order. */
-static bool is_vdso(const struct dl_phdr_info *info)
+static bool is_vdso(const struct dl_phdr_info *info, ElfW(Addr) vdso)
 {
-	ElfW(Addr) vdso = (ElfW(Addr))getauxval(AT_SYSINFO_EHDR);
-
 	return vdso != 0 && contains(info, vdso);
 }
 
@@ -227,8 +226,7 @@ static void *lookup(const struct object *object, const struct search *search)
 static int list_one(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
-	(void)arg;
-	if (is_vdso(info)) {
+	if (is_vdso(info, *(const ElfW(Addr) *)arg)) {
 		return 0;
 	}
 	if (contains(info, (ElfW(Addr))&symbols_init)) {
@@ -252,7 +250,7 @@ static int search_one(struct dl_phdr_info *info, size_t size, void *arg)
 	struct object object;
 
 	(void)size;
-	if (is_vdso(info)) {
+	if (is_vdso(info, search->vdso)) {
 		return 0;
 	}
 	if (search->after_self && !search->self_passed) {
@@ -268,12 +266,14 @@ static int search_one(struct dl_phdr_info *info, size_t size, void *arg)
 void symbols_init(void)
 {
 	int expected = 0;
+	ElfW(Addr) vdso;
 
 	if (!__atomic_compare_exchange_n(&listing_state, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 		return;
 	}
+	vdso = (ElfW(Addr))getauxval(AT_SYSINFO_EHDR);
 	own_index = MAX_OBJECTS;
-	dl_iterate_phdr(list_one, NULL);
+	dl_iterate_phdr(list_one, &vdso);
 	__atomic_store_n(&listing_state, 2, __ATOMIC_RELEASE);
 }
 
@@ -300,7 +300,7 @@ static uint32_t sysv_hash_of(const char *name)
 
 static void *find(const char *name, const char *version, bool after_self)
 {
-	struct search search = { name, version, gnu_hash_of(name), sysv_hash_of(name), after_self, false, NULL };
+	struct search search = { name, version, gnu_hash_of(name), sysv_hash_of(name), after_self, false, 0, NULL };
 
 	if (__atomic_load_n(&listing_state, __ATOMIC_ACQUIRE) != 2) {
 		symbols_init();
@@ -317,6 +317,7 @@ static void *find(const char *name, const char *version, bool after_self)
 			return NULL;
 		}
 	}
+	search.vdso = (ElfW(Addr))getauxval(AT_SYSINFO_EHDR);
 	dl_iterate_phdr(search_one, &search);
 	return search.found;
 }
