@@ -174,51 +174,60 @@ Test(floor, versions_compare)
 Test(floor, native) { expect_floor(built("reap.so")); }
 Test(floor, aarch64) { expect_floor(built("aarch64-linux-gnu/reap.so")); }
 
+/* A control: a library built here from source, in a directory of its own. */
+struct probe {
+	char dir[32], src[64], lib[64];
+};
+
+static const char *build_probe(struct probe *p, const char *source)
+{
+	char command[256];
+	snprintf(p->dir, sizeof p->dir, "/tmp/reap-floor-XXXXXX");
+	cr_assert(mkdtemp(p->dir) != NULL);
+	snprintf(p->src, sizeof p->src, "%s/probe.c", p->dir);
+	snprintf(p->lib, sizeof p->lib, "%s/probe.so", p->dir);
+	FILE *f = fopen(p->src, "w");
+	cr_assert(f != NULL);
+	fputs(source, f);
+	fclose(f);
+	snprintf(command, sizeof command, "cc -shared -fPIC -o %s %s", p->lib, p->src);
+	cr_assert(system(command) == 0, "%s failed", command);
+	return p->lib;
+}
+
+static void remove_probe(struct probe *p)
+{
+	unlink(p->src);
+	unlink(p->lib);
+	rmdir(p->dir);
+}
+
 /* The control of the weak-reference rule: pthread_cleanup_push without glibc-floor.h makes strong
  * references to libpthread's functions. */
 Test(floor, control_cleanup_push)
 {
-	char dir[] = "/tmp/reap-floor-XXXXXX";
-	cr_assert(mkdtemp(dir) != NULL);
-	char src[64], lib[64], command[256], strong[256];
-	snprintf(src, sizeof src, "%s/probe.c", dir);
-	snprintf(lib, sizeof lib, "%s/probe.so", dir);
-	FILE *f = fopen(src, "w");
-	cr_assert(f != NULL);
-	fputs("#include <pthread.h>\nstatic void undo(void *a) { (void)a; }\n"
-	      "void probe(void);\nvoid probe(void) { pthread_cleanup_push(undo, 0); pthread_cleanup_pop(1); }\n", f);
-	fclose(f);
-	snprintf(command, sizeof command, "cc -shared -fPIC -o %s %s", lib, src);
-	cr_assert(system(command) == 0, "%s failed", command);
+	struct probe p;
+	char strong[256];
+	const char *lib = build_probe(&p, "#include <pthread.h>\nstatic void undo(void *a) { (void)a; }\n"
+	                                  "void probe(void);\n"
+	                                  "void probe(void) { pthread_cleanup_push(undo, 0); pthread_cleanup_pop(1); }\n");
 	cr_expect(strong_outside_libc(lib, strong, sizeof strong), "no strong reference found in the control");
 	cr_expect(outside_libc_before_2_34("__pthread_register_cancel"));
 	cr_expect(!outside_libc_before_2_34("pthread_mutex_lock"));
 	cr_expect(!outside_libc_before_2_34("dl_iterate_phdr"));
 	cr_expect(outside_libc_before_2_34("dlsym"));
-	unlink(src);
-	unlink(lib);
-	rmdir(dir);
+	remove_probe(&p);
 }
 
 /* The control: the reading finds a need above the floor where there is one. */
 Test(floor, control_gettid)
 {
-	char dir[] = "/tmp/reap-floor-XXXXXX";
-	cr_assert(mkdtemp(dir) != NULL);
-	char src[64], lib[64], command[256], newest[64];
-	snprintf(src, sizeof src, "%s/probe.c", dir);
-	snprintf(lib, sizeof lib, "%s/probe.so", dir);
-	FILE *f = fopen(src, "w");
-	cr_assert(f != NULL);
-	fputs("#define _GNU_SOURCE\n#include <unistd.h>\n"
-	      "int probe(void);\nint probe(void) { return gettid(); }\n", f);
-	fclose(f);
-	snprintf(command, sizeof command, "cc -shared -fPIC -o %s %s", lib, src);
-	cr_assert(system(command) == 0, "%s failed", command);
+	struct probe p;
+	char newest[64];
+	const char *lib = build_probe(&p, "#define _GNU_SOURCE\n#include <unistd.h>\n"
+	                                  "int probe(void);\nint probe(void) { return gettid(); }\n");
 	glibc_needs(lib, newest, sizeof newest);
 	cr_expect_str_eq(newest, "GLIBC_2.30", "gettid's version: expected GLIBC_2.30, read %s", newest);
 	cr_expect(compare_versions(newest, FLOOR) > 0);
-	unlink(src);
-	unlink(lib);
-	rmdir(dir);
+	remove_probe(&p);
 }
