@@ -18,6 +18,7 @@
 
 #include "active.h"
 #include "kernel.h"
+#include "lock.h"
 #include "reaper.h"
 #include "registry.h"
 #include "scan.h"
@@ -299,38 +300,68 @@ static void syscall_return(mcontext_t *m, long result)
  * (not open, ioctl or the futex and fcntl operations that the kernel always restarts). Each of these
  * calls has the same name on x86-64 and arm64 (arm64 lacks only older forms, such as select and
  * pause, which are never restarted anyway). */
-static void owe_eintr(void *context)
+static bool eintr_owable(const void *context)
 {
-	mcontext_t *m = &((ucontext_t *)context)->uc_mcontext;
+	const mcontext_t *m = &((const ucontext_t *)context)->uc_mcontext;
 
 	if (!at_syscall(m)) {
-		return;
+		return false;
 	}
 	switch (syscall_nr(m)) {
 	case SYS_futex: /* only the plain waits: FUTEX_LOCK_PI must never fail with EINTR */
-		if ((syscall_arg1(m) & 0x7f) != FUTEX_WAIT && (syscall_arg1(m) & 0x7f) != FUTEX_WAIT_BITSET) {
-			return;
-		}
-		break;
+		return (syscall_arg1(m) & 0x7f) == FUTEX_WAIT || (syscall_arg1(m) & 0x7f) == FUTEX_WAIT_BITSET;
 	case SYS_fcntl:
-		if (syscall_arg1(m) != F_SETLKW && syscall_arg1(m) != F_OFD_SETLKW) {
-			return;
-		}
-		break;
+		return syscall_arg1(m) == F_SETLKW || syscall_arg1(m) == F_OFD_SETLKW;
 	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
 	case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg: case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
 	case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_wait4: case SYS_waitid: case SYS_flock:
 	case SYS_msgrcv: case SYS_msgsnd: case SYS_semop: case SYS_semtimedop:
-		break;
+		return true;
 	default:
-		return;
+		return false;
 	}
-	syscall_return(m, -EINTR);
+}
+
+static void owe_eintr(void *context)
+{
+	if (eintr_owable(context)) {
+		syscall_return(&((ucontext_t *)context)->uc_mcontext, -EINTR);
+	}
+}
+
+/* The shim's handler runs with every signal blocked (its sa_mask, sigchld_policy), so that the
+ * registry's lock costs it no system call. Before it hands events to the program's handler, and
+ * before it returns to a blocking call that a handler of the program could still owe an EINTR, it
+ * opens the mask that the program's view of it has: the interrupted code's, the program's sa_mask,
+ * and SIGCHLD unless SA_NODEFER. A signal of the program that came meanwhile is then taken nested
+ * in it, as it would have been. */
+static void open_mask(const void *context)
+{
+	const ucontext_t *interrupted = context;
+	struct sigaction program;
+	sigset_t mask;
+
+	signals_program_action(SIGCHLD, &program);
+	if (program.sa_handler == SIG_DFL || program.sa_handler == SIG_IGN) {
+		sigemptyset(&mask);
+		program.sa_flags = 0;
+	} else {
+		mask = program.sa_mask;
+	}
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&interrupted->uc_sigmask, sig) == 1) {
+			sigaddset(&mask, sig);
+		}
+	}
+	if (!(program.sa_flags & SA_NODEFER)) {
+		sigaddset(&mask, SIGCHLD);
+	}
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
 static void on_sigchld(int sig, siginfo_t *info, void *context)
 {
-	int saved_errno = errno;
+	int saved_errno = errno, held = signals_held;
 	unsigned interrupting = signals_interrupting_runs();
 	siginfo_t events[PARKED_SLOTS + 4];
 	struct reaper_view view = {.seen = false};
@@ -339,10 +370,12 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 
 	if (!reap_active()) {
 		/* An inert child that inherited the handler: the program's disposition, nothing else. */
+		open_mask(context);
 		signals_deliver(sig, info, context);
 		errno = saved_errno;
 		return;
 	}
+	signals_held = 1;
 	if (is_announcement(info)) {
 		events[n++] = *announcing;
 	} else if (info->si_code > 0) {
@@ -359,6 +392,10 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	room = program_listens() ? sizeof(events) / sizeof(events[0]) - n : 0;
 	n += reaper_on_signal(fresh, &view, events + n, room);
 	n += take_unheard_exits(events + n, sizeof(events) / sizeof(events[0]) - n);
+	signals_held = held;
+	if ((n > 0 && program_listens()) || eintr_owable(context)) {
+		open_mask(context);
+	}
 	errno = saved_errno;
 	for (size_t i = 0; i < n; i++) {
 		signals_deliver(sig, &events[i], context);
@@ -380,13 +417,13 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 	}
 	memset(kernel, 0, sizeof(*kernel));
 	kernel->sa_sigaction = on_sigchld;
+	sigfillset(&kernel->sa_mask); /* on_sigchld relies on it */
 	if (program->sa_handler == SIG_DFL) {
 		/* Never interrupt the program for a signal it would not have seen. */
-		sigemptyset(&kernel->sa_mask);
 		kernel->sa_flags = SA_SIGINFO | SA_RESTART | (program->sa_flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
 	} else {
-		/* The program's own handler runs inside ours, under the mask and flags it asked for. */
-		kernel->sa_mask = program->sa_mask;
+		/* The program's own handler runs inside ours, with the flags it asked for, and under its
+		 * mask (program_mask). */
 		kernel->sa_flags = SA_SIGINFO | (program->sa_flags & kept);
 	}
 }
