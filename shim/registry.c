@@ -409,22 +409,6 @@ bool registry_announce_as_of(pid_t pid, unsigned mark)
 	return fresh;
 }
 
-bool registry_announce_gone(pid_t pid)
-{
-	sigset_t mask;
-	struct slot *s;
-	bool fresh = false;
-
-	lock_take(&lock, &mask);
-	s = find_in(current, pid);
-	if (s != NULL && !(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ANNOUNCED) && !child_exists(pid)) {
-		__atomic_fetch_or(&s->flags, ANNOUNCED, __ATOMIC_ACQ_REL);
-		fresh = true;
-	}
-	lock_give(&lock, &mask);
-	return fresh;
-}
-
 bool registry_announce(pid_t pid)
 {
 	return registry_announce_as_of(pid, registry_mark());

@@ -86,10 +86,11 @@ static void park(const siginfo_t *info)
 }
 
 /* A child event: returns true when it is the program's and belongs in *out. An exit is judged only
- * while its zombie still holds the pid (reaper_exit_current): once reaped, the pid may already name
- * a new child, of which the registry would speak instead. */
+ * while its zombie still holds the pid, or once no child holds the pid (reaper_exit_state): a pid
+ * held again may name a new child, of which the registry would speak instead. */
 static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t *out)
 {
+	enum reaper_exit state;
 	unsigned mark;
 	int status;
 
@@ -105,7 +106,8 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 		}
 		return false; /* a foreign child stopped or continued */
 	}
-	if (reaper_exit_current(info, view, &mark)) {
+	state = reaper_exit_state(info, view, &mark);
+	if (state == EXIT_CURRENT) {
 		if (registry_is_own(info->si_pid)) {
 			if (!registry_announce_as_of(info->si_pid, mark)) {
 				return false; /* a sweep has already handed this exit over */
@@ -123,7 +125,7 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 		out->si_uid = info->si_uid;
 		return true;
 	}
-	if (registry_announce_gone(info->si_pid)) {
+	if (state == EXIT_GONE && registry_announce_as_of(info->si_pid, mark)) {
 		*out = *info;
 		return true;
 	}
