@@ -520,9 +520,12 @@ void registry_parse_list(const char *list, void (*visit)(pid_t, void *), void *c
 	}
 }
 
+/* Only what needs it is written: each page the child writes is a copy. */
 void registry_reset_in_child(void)
 {
-	lock = 0;
+	if (lock != 0) {
+		lock = 0;
+	}
 	/* A move interrupted by the fork in another thread never ends here. */
 	if (version & 1) {
 		version++;

@@ -430,10 +430,18 @@ REAP_EXPORT int wordexp(const char *words, wordexp_t *result, int flags)
 	return rc;
 }
 
-void shell_reset_in_child(void)
+/* Only a mutex that is not in its initial state is written: each page the child writes is a copy. */
+static void unlock_in_child(pthread_mutex_t *mutex)
 {
 	static const pthread_mutex_t unlocked = PTHREAD_MUTEX_INITIALIZER;
 
-	memcpy(&system_lock, &unlocked, sizeof(unlocked));
-	memcpy(&streams_lock, &unlocked, sizeof(unlocked));
+	if (memcmp(mutex, &unlocked, sizeof(unlocked)) != 0) {
+		memcpy(mutex, &unlocked, sizeof(unlocked));
+	}
+}
+
+void shell_reset_in_child(void)
+{
+	unlock_in_child(&system_lock);
+	unlock_in_child(&streams_lock);
 }

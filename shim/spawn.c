@@ -38,16 +38,17 @@ void spawn_birth_end(pid_t pid)
 	}
 }
 
+__thread int signals_held __attribute__((tls_model("initial-exec")));
+
 /* Also the child side of _Fork, of a fork-like clone() and of syscall()'s forks: glibc's fork runs
- * it as an at-fork handler (init.c). */
+ * it as an at-fork handler (init.c). Only tracked() forks with signals_held set (the SIGCHLD
+ * handler, the other holder, never forks). */
 void spawn_reset_in_child(void)
 {
 	registry_reset_in_child();
-	signals_reset_in_child();
+	signals_reset_in_child(signals_held != 0);
 	shell_reset_in_child();
 }
-
-__thread int signals_held __attribute__((tls_model("initial-exec")));
 
 /* One fork-like creation; create() returns 0 in the child, like fork. Every signal is blocked for
  * the window: a child that dies at once is reported after its pid is recorded, and recording it
@@ -185,7 +186,7 @@ static int start_clone_child(void *arg)
 	}
 	in_vfork_child = 1;
 	if (!(child->flags & CLONE_SIGHAND)) {
-		signals_release_sigchld();
+		signals_release_sigchld(false);
 	}
 	sigprocmask(SIG_SETMASK, &child->mask, NULL);
 	return child->fn(child->arg);
