@@ -39,6 +39,9 @@ bool registry_recorded_since(pid_t pid, unsigned mark);
  * collected it and already told the program's handler). */
 void registry_forget(pid_t pid, int status);
 void registry_forget_all(void);  /* the kernel said there are no children at all */
+/* Returns once no other thread is removing an entry: an own exit a wait reaped and is forgetting
+ * is then either still listed or remembered as unheard (unheard.h). */
+void registry_settle_forgets(void);
 size_t registry_count(void);
 /* Marks the exit of own child pid as handed to the program's SIGCHLD handler; false if it was. */
 bool registry_announce(pid_t pid);

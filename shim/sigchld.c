@@ -85,6 +85,19 @@ static void park(const siginfo_t *info)
 	sigchld_defer_sweep();
 }
 
+/* The exit info reports, if the program collected it before its handler heard of it. */
+static bool take_unheard(const siginfo_t *info, siginfo_t *out)
+{
+	int status;
+
+	if (!unheard_take(info->si_pid, &status)) {
+		return false;
+	}
+	info_from_status(info->si_pid, status, out);
+	out->si_uid = info->si_uid;
+	return true;
+}
+
 /* A child event: returns true when it is the program's and belongs in *out. An exit is judged only
  * while its zombie still holds the pid, or once no child holds the pid (reaper_exit_state): a pid
  * held again may name a new child, of which the registry would speak instead. */
@@ -92,7 +105,6 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 {
 	enum reaper_exit state;
 	unsigned mark;
-	int status;
 
 	if (registry_undecidable()) {
 		park(info);
@@ -119,17 +131,17 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 		return false;
 	}
 	/* Reaped already: by the program, before this signal came, if it was its own (and it may not
-	 * have forgotten it yet: this handler may run just before its wait returns). */
-	if (unheard_take(info->si_pid, &status)) {
-		info_from_status(info->si_pid, status, out);
-		out->si_uid = info->si_uid;
+	 * have forgotten it yet: this handler may run just before its wait returns, or while another
+	 * thread forgets it). */
+	if (take_unheard(info, out)) {
 		return true;
 	}
 	if (state == EXIT_GONE && registry_announce_as_of(info->si_pid, mark)) {
 		*out = *info;
 		return true;
 	}
-	return false;
+	registry_settle_forgets();
+	return take_unheard(info, out);
 }
 
 static size_t replay_parked(struct reaper_view *view, siginfo_t *out)
