@@ -165,19 +165,22 @@ static size_t replay_parked(struct reaper_view *view, siginfo_t *out)
 	return n;
 }
 
-void sigchld_collected(pid_t pid, int status)
+void sigchld_collected(pid_t pid, int status, const sigset_t *mask)
 {
 	struct sigaction program;
-	sigset_t mask;
+	sigset_t now;
 	siginfo_t report;
 
 	signals_program_action(SIGCHLD, &program);
-	sigprocmask(SIG_BLOCK, NULL, &mask);
 	if (status == -1 || program.sa_handler == SIG_IGN) {
 		registry_forget(pid, -1);
 		return;
 	}
-	if (sigismember(&mask, SIGCHLD)) {
+	if (mask == NULL) {
+		sigprocmask(SIG_BLOCK, NULL, &now);
+		mask = &now;
+	}
+	if (sigismember(mask, SIGCHLD)) {
 		/* Its signal is pending here, or merged into one that is: remembered as unheard, the
 		 * exit is handed to the program's handler when that signal comes (unless the handler
 		 * has already heard of it). */
