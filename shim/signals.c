@@ -182,8 +182,38 @@ static int inert_action(int sig, const struct sigaction *act, struct sigaction *
 	return 0;
 }
 
+/* What libc adds to an action it hands the kernel, as the kernel reports it back (glibc:
+ * SA_RESTORER and its restorer; musl reports no sa_restorer): the same for every action that
+ * brings no other restorer of its own (one the table reported back brings libc's), so the kernel
+ * is asked once. Lock held. */
+static bool libc_adds_known;
+static struct sigaction libc_adds;
+
+static bool brings_no_other_restorer(const struct sigaction *act)
+{
+	return !(act->sa_flags & SA_RESTORER) ||
+	       ((libc_adds.sa_flags & SA_RESTORER) && act->sa_restorer == libc_adds.sa_restorer);
+}
+
+static bool stored_as(int sig, const struct sigaction *act, struct sigaction *stored)
+{
+	if (libc_adds_known && brings_no_other_restorer(act)) {
+		*stored = libc_adds;
+		return true;
+	}
+	memset(stored, 0, sizeof(*stored));
+	if (LIBC(sigaction)(sig, NULL, stored) != 0) {
+		return false;
+	}
+	if (!(act->sa_flags & SA_RESTORER)) {
+		libc_adds = *stored;
+		libc_adds_known = true;
+	}
+	return true;
+}
+
 /* Installs the kernel's action for the program's wish act, and records the wish as the kernel
- * would store it (glibc adds SA_RESTORER and its restorer, and reports them back). Lock held. */
+ * would store it (stored_as). Lock held. */
 static int install(int sig, const struct sigaction *act)
 {
 	struct sigaction kernel, stored, wish = *act;
@@ -197,8 +227,7 @@ static int install(int sig, const struct sigaction *act)
 	/* The kernel can never block these two, and does not report them. */
 	sigdelset(&wish.sa_mask, SIGKILL);
 	sigdelset(&wish.sa_mask, SIGSTOP);
-	memset(&stored, 0, sizeof(stored)); /* musl reports no sa_restorer */
-	if (LIBC(sigaction)(sig, NULL, &stored) == 0) {
+	if (stored_as(sig, act, &stored)) {
 		wish.sa_flags = (act->sa_flags & ~SA_RESTORER) | (stored.sa_flags & SA_RESTORER);
 		wish.sa_restorer = stored.sa_restorer;
 	}
