@@ -250,8 +250,11 @@ static void look_in_front(struct reaper_view *view)
 	view->seen = true;
 }
 
-bool reaper_exit_current(const siginfo_t *report, struct reaper_view *view, unsigned *mark)
+/* Past the zombie in front, one look at the pid in any state tells both whether the exit is still
+ * the zombie holding it and, if not, whether any child holds it. */
+enum reaper_exit reaper_exit_state(const siginfo_t *report, struct reaper_view *view, unsigned *mark)
 {
+	const int any_state = WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL;
 	siginfo_t now;
 
 	if (!view->seen) {
@@ -259,11 +262,14 @@ bool reaper_exit_current(const siginfo_t *report, struct reaper_view *view, unsi
 	}
 	if (same_exit(&view->front, report)) {
 		*mark = view->mark;
-		return true;
+		return EXIT_CURRENT;
 	}
 	*mark = registry_mark();
-	reaper_look(P_PID, report->si_pid, &now);
-	return same_exit(&now, report);
+	memset(&now, 0, sizeof(now));
+	if (LIBC(waitid)(P_PID, (id_t)report->si_pid, &now, any_state) != 0) {
+		return errno == ECHILD ? EXIT_GONE : EXIT_HELD;
+	}
+	return same_exit(&now, report) ? EXIT_CURRENT : EXIT_HELD;
 }
 
 /* Reaps the foreign zombies in front; the first look may be the handler's own (view). */

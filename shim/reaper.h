@@ -16,10 +16,12 @@ struct reaper_view {
 	siginfo_t front; /* si_pid 0: no zombie child */
 };
 
-/* Whether the exit that report (a SIGCHLD's siginfo) describes is still the zombie that holds its
- * pid, so that what the registry says of the pid now is said of that child. If so, *mark is a
- * registry_mark() from before the look that proved it. */
-bool reaper_exit_current(const siginfo_t *report, struct reaper_view *view, unsigned *mark);
+/* Where the exit that report (a SIGCHLD's siginfo) describes stands: still the zombie that holds
+ * its pid (what the registry says of the pid now is said of that child), reaped with no child
+ * holding the pid since, or reaped with the pid held by a child again. For the first two, *mark is
+ * a registry_mark() from before the look that proved it. */
+enum reaper_exit { EXIT_CURRENT, EXIT_GONE, EXIT_HELD };
+enum reaper_exit reaper_exit_state(const siginfo_t *report, struct reaper_view *view, unsigned *mark);
 /* From the SIGCHLD handler: reaps foreign zombies; fresh_own is the own child whose event this
  * signal reports (0 if none). Fills up to max reports of own exits the program's handler has not
  * heard of (their signals merged into others), marks them heard, and returns how many. */

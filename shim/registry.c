@@ -57,6 +57,8 @@ static int kernel_reaps;      /* SIGCHLD ignored or SA_NOCLDWAIT: entries go sta
 static size_t prune_at = MIN_PRUNE; /* live entries at which to look for stale ones again */
 static size_t alive_hint;     /* slot where registry_any_alive() last found a child */
 static pid_t group_hint;      /* the own child registry_any_in_group() last found */
+static int forgetting;        /* removals in progress, in all threads (remove_slot) */
+static __thread int forgetting_here __attribute__((tls_model("initial-exec")));
 
 static size_t home(pid_t pid, size_t capacity)
 {
@@ -226,17 +228,34 @@ static bool child_exists(pid_t pid)
 	return exists;
 }
 
-/* Marks the slot of pid gone; false if it no longer holds pid. status < 0: the exit is unknown. */
+/* Marks the slot of pid gone; false if it no longer holds pid. status < 0: the exit is unknown.
+ * From the removal until an unheard exit is remembered, the exit is in neither place: the removal
+ * is counted (registry_settle_forgets). */
 static bool remove_slot(struct slot *s, pid_t pid, int status)
 {
-	if (!__atomic_compare_exchange_n(&s->pid, &pid, SLOT_GONE, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
-		return false;
+	bool removed;
+
+	__atomic_add_fetch(&forgetting, 1, __ATOMIC_SEQ_CST);
+	forgetting_here++;
+	removed = __atomic_compare_exchange_n(&s->pid, &pid, SLOT_GONE, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+	if (removed) {
+		__atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
+		if (status >= 0 && !(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ANNOUNCED)) {
+			unheard_remember(pid, status);
+		}
 	}
-	__atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
-	if (status >= 0 && !(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ANNOUNCED)) {
-		unheard_remember(pid, status);
+	forgetting_here--;
+	__atomic_sub_fetch(&forgetting, 1, __ATOMIC_SEQ_CST);
+	return removed;
+}
+
+/* Spins while another thread is between them: it never waits for anything there. A removal this
+ * thread was interrupted in ends only after the caller returns. */
+void registry_settle_forgets(void)
+{
+	while (__atomic_load_n(&forgetting, __ATOMIC_SEQ_CST) > forgetting_here) {
+		sched_yield();
 	}
-	return true;
 }
 
 void registry_birth_begin(void)
@@ -409,22 +428,6 @@ bool registry_announce_as_of(pid_t pid, unsigned mark)
 	return fresh;
 }
 
-bool registry_announce_gone(pid_t pid)
-{
-	sigset_t mask;
-	struct slot *s;
-	bool fresh = false;
-
-	lock_take(&lock, &mask);
-	s = find_in(current, pid);
-	if (s != NULL && !(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ANNOUNCED) && !child_exists(pid)) {
-		__atomic_fetch_or(&s->flags, ANNOUNCED, __ATOMIC_ACQ_REL);
-		fresh = true;
-	}
-	lock_give(&lock, &mask);
-	return fresh;
-}
-
 bool registry_announce(pid_t pid)
 {
 	return registry_announce_as_of(pid, registry_mark());
@@ -536,9 +539,12 @@ void registry_parse_list(const char *list, void (*visit)(pid_t, void *), void *c
 	}
 }
 
+/* Only what needs it is written: each page the child writes is a copy. */
 void registry_reset_in_child(void)
 {
-	lock = 0;
+	if (lock != 0) {
+		lock = 0;
+	}
 	/* A move interrupted by the fork in another thread never ends here. */
 	if (version & 1) {
 		version++;

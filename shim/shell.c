@@ -28,6 +28,7 @@
 
 #include "active.h"
 #include "exports.h"
+#include "lock.h"
 #include "real.h"
 #include "registry.h"
 #include "sigchld.h"
@@ -159,21 +160,36 @@ static void cancel_system(void *arg)
 	wait_for(call->pid, &status);
 	restore_interrupts();
 	sigprocmask(SIG_SETMASK, &call->mask, NULL);
-	sigchld_collected(call->pid, -1);
+	sigchld_collected(call->pid, -1, &call->mask);
+}
+
+/* Every signal is blocked while the dispositions change and the shell is recorded, so that the
+ * locks taken on the way need no change of the mask; the wait has only SIGCHLD blocked, as in
+ * libc's system. */
+static void block_all(sigset_t *saved)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, saved);
+	signals_held = 1;
+}
+
+static void unblock_to(const sigset_t *mask)
+{
+	signals_held = 0;
+	sigprocmask(SIG_SETMASK, mask, NULL);
 }
 
 static int run_system(const char *command)
 {
 	struct system_call call;
 	posix_spawnattr_t attr;
-	sigset_t chld, defaults;
+	sigset_t waiting, defaults;
 	int status = 0, rc;
 
+	block_all(&call.mask);
 	ignore_interrupts();
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &call.mask);
-
 	sigemptyset(&defaults);
 	if (saved_int.sa_handler != SIG_IGN) {
 		sigaddset(&defaults, SIGINT);
@@ -187,6 +203,9 @@ static int run_system(const char *command)
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	call.pid = spawn_shell(command, NULL, &attr, &rc);
 	posix_spawnattr_destroy(&attr);
+	waiting = call.mask;
+	sigaddset(&waiting, SIGCHLD);
+	unblock_to(&waiting);
 
 	if (rc == 0) {
 		cancellable(wait_system, cancel_system, &call);
@@ -194,13 +213,14 @@ static int run_system(const char *command)
 	} else {
 		status = SHELL_FAILED_STATUS;
 	}
+	block_all(NULL);
 	restore_interrupts();
 	/* The SIGCHLD held back during the call arrives here (unless the caller blocks it too), and
 	 * the program's handler must still hear of the shell, as it does with glibc: the pid is
 	 * forgotten only after that. */
-	sigprocmask(SIG_SETMASK, &call.mask, NULL);
+	unblock_to(&call.mask);
 	if (rc == 0) {
-		sigchld_collected(call.pid, status);
+		sigchld_collected(call.pid, status, &call.mask);
 	}
 	if (rc != 0) {
 		errno = rc;
@@ -325,7 +345,7 @@ static FILE *open_stream(const char *command, bool reading, bool cloexec)
 		close(ours);
 		if (rc == 0) {
 			wait_for(stream->pid, &status);
-			sigchld_collected(stream->pid, -1);
+			sigchld_collected(stream->pid, -1, NULL);
 		}
 		free(stream);
 		errno = saved_errno;
@@ -394,7 +414,7 @@ static int close_stream(struct pipe_stream *stream)
 		status = -1;
 	}
 	pthread_setcancelstate(state, NULL);
-	sigchld_collected(stream->pid, status);
+	sigchld_collected(stream->pid, status, NULL);
 	free(stream);
 #if defined(__GLIBC__)
 	return status != 0 ? status : flushed;
@@ -477,10 +497,18 @@ REAP_EXPORT int wordexp(const char *words, wordexp_t *result, int flags)
 	return call.rc;
 }
 
-void shell_reset_in_child(void)
+/* Only a mutex that is not in its initial state is written: each page the child writes is a copy. */
+static void unlock_in_child(pthread_mutex_t *mutex)
 {
 	static const pthread_mutex_t unlocked = PTHREAD_MUTEX_INITIALIZER;
 
-	memcpy(&system_lock, &unlocked, sizeof(unlocked));
-	memcpy(&streams_lock, &unlocked, sizeof(unlocked));
+	if (memcmp(mutex, &unlocked, sizeof(unlocked)) != 0) {
+		memcpy(mutex, &unlocked, sizeof(unlocked));
+	}
+}
+
+void shell_reset_in_child(void)
+{
+	unlock_in_child(&system_lock);
+	unlock_in_child(&streams_lock);
 }

@@ -18,6 +18,7 @@
 
 #include "active.h"
 #include "kernel.h"
+#include "lock.h"
 #include "reaper.h"
 #include "registry.h"
 #include "scan.h"
@@ -84,13 +85,26 @@ static void park(const siginfo_t *info)
 	sigchld_defer_sweep();
 }
 
+/* The exit info reports, if the program collected it before its handler heard of it. */
+static bool take_unheard(const siginfo_t *info, siginfo_t *out)
+{
+	int status;
+
+	if (!unheard_take(info->si_pid, &status)) {
+		return false;
+	}
+	info_from_status(info->si_pid, status, out);
+	out->si_uid = info->si_uid;
+	return true;
+}
+
 /* A child event: returns true when it is the program's and belongs in *out. An exit is judged only
- * while its zombie still holds the pid (reaper_exit_current): once reaped, the pid may already name
- * a new child, of which the registry would speak instead. */
+ * while its zombie still holds the pid, or once no child holds the pid (reaper_exit_state): a pid
+ * held again may name a new child, of which the registry would speak instead. */
 static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t *out)
 {
+	enum reaper_exit state;
 	unsigned mark;
-	int status;
 
 	if (registry_undecidable()) {
 		park(info);
@@ -104,7 +118,8 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 		}
 		return false; /* a foreign child stopped or continued */
 	}
-	if (reaper_exit_current(info, view, &mark)) {
+	state = reaper_exit_state(info, view, &mark);
+	if (state == EXIT_CURRENT) {
 		if (registry_is_own(info->si_pid)) {
 			if (!registry_announce_as_of(info->si_pid, mark)) {
 				return false; /* a sweep has already handed this exit over */
@@ -116,17 +131,17 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 		return false;
 	}
 	/* Reaped already: by the program, before this signal came, if it was its own (and it may not
-	 * have forgotten it yet: this handler may run just before its wait returns). */
-	if (unheard_take(info->si_pid, &status)) {
-		info_from_status(info->si_pid, status, out);
-		out->si_uid = info->si_uid;
+	 * have forgotten it yet: this handler may run just before its wait returns, or while another
+	 * thread forgets it). */
+	if (take_unheard(info, out)) {
 		return true;
 	}
-	if (registry_announce_gone(info->si_pid)) {
+	if (state == EXIT_GONE && registry_announce_as_of(info->si_pid, mark)) {
 		*out = *info;
 		return true;
 	}
-	return false;
+	registry_settle_forgets();
+	return take_unheard(info, out);
 }
 
 static size_t replay_parked(struct reaper_view *view, siginfo_t *out)
@@ -150,19 +165,22 @@ static size_t replay_parked(struct reaper_view *view, siginfo_t *out)
 	return n;
 }
 
-void sigchld_collected(pid_t pid, int status)
+void sigchld_collected(pid_t pid, int status, const sigset_t *mask)
 {
 	struct sigaction program;
-	sigset_t mask;
+	sigset_t now;
 	siginfo_t report;
 
 	signals_program_action(SIGCHLD, &program);
-	sigprocmask(SIG_BLOCK, NULL, &mask);
 	if (status == -1 || program.sa_handler == SIG_IGN) {
 		registry_forget(pid, -1);
 		return;
 	}
-	if (sigismember(&mask, SIGCHLD)) {
+	if (mask == NULL) {
+		sigprocmask(SIG_BLOCK, NULL, &now);
+		mask = &now;
+	}
+	if (sigismember(mask, SIGCHLD)) {
 		/* Its signal is pending here, or merged into one that is: remembered as unheard, the
 		 * exit is handed to the program's handler when that signal comes (unless the handler
 		 * has already heard of it). */
@@ -299,38 +317,68 @@ static void syscall_return(mcontext_t *m, long result)
  * (not open, ioctl or the futex and fcntl operations that the kernel always restarts). Each of these
  * calls has the same name on x86-64 and arm64 (arm64 lacks only older forms, such as select and
  * pause, which are never restarted anyway). */
-static void owe_eintr(void *context)
+static bool eintr_owable(const void *context)
 {
-	mcontext_t *m = &((ucontext_t *)context)->uc_mcontext;
+	const mcontext_t *m = &((const ucontext_t *)context)->uc_mcontext;
 
 	if (!at_syscall(m)) {
-		return;
+		return false;
 	}
 	switch (syscall_nr(m)) {
 	case SYS_futex: /* only the plain waits: FUTEX_LOCK_PI must never fail with EINTR */
-		if ((syscall_arg1(m) & 0x7f) != FUTEX_WAIT && (syscall_arg1(m) & 0x7f) != FUTEX_WAIT_BITSET) {
-			return;
-		}
-		break;
+		return (syscall_arg1(m) & 0x7f) == FUTEX_WAIT || (syscall_arg1(m) & 0x7f) == FUTEX_WAIT_BITSET;
 	case SYS_fcntl:
-		if (syscall_arg1(m) != F_SETLKW && syscall_arg1(m) != F_OFD_SETLKW) {
-			return;
-		}
-		break;
+		return syscall_arg1(m) == F_SETLKW || syscall_arg1(m) == F_OFD_SETLKW;
 	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
 	case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg: case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
 	case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_wait4: case SYS_waitid: case SYS_flock:
 	case SYS_msgrcv: case SYS_msgsnd: case SYS_semop: case SYS_semtimedop:
-		break;
+		return true;
 	default:
-		return;
+		return false;
 	}
-	syscall_return(m, -EINTR);
+}
+
+static void owe_eintr(void *context)
+{
+	if (eintr_owable(context)) {
+		syscall_return(&((ucontext_t *)context)->uc_mcontext, -EINTR);
+	}
+}
+
+/* The shim's handler runs with every signal blocked (its sa_mask, sigchld_policy), so that the
+ * registry's lock costs it no system call. Before it hands events to the program's handler, and
+ * before it returns to a blocking call that a handler of the program could still owe an EINTR, it
+ * opens the mask that the program's view of it has: the interrupted code's, the program's sa_mask,
+ * and SIGCHLD unless SA_NODEFER. A signal of the program that came meanwhile is then taken nested
+ * in it, as it would have been. */
+static void open_mask(const void *context)
+{
+	const ucontext_t *interrupted = context;
+	struct sigaction program;
+	sigset_t mask;
+
+	signals_program_action(SIGCHLD, &program);
+	if (program.sa_handler == SIG_DFL || program.sa_handler == SIG_IGN) {
+		sigemptyset(&mask);
+		program.sa_flags = 0;
+	} else {
+		mask = program.sa_mask;
+	}
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&interrupted->uc_sigmask, sig) == 1) {
+			sigaddset(&mask, sig);
+		}
+	}
+	if (!(program.sa_flags & SA_NODEFER)) {
+		sigaddset(&mask, SIGCHLD);
+	}
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
 static void on_sigchld(int sig, siginfo_t *info, void *context)
 {
-	int saved_errno = errno;
+	int saved_errno = errno, held = signals_held;
 	unsigned interrupting = signals_interrupting_runs();
 	siginfo_t events[PARKED_SLOTS + 4];
 	struct reaper_view view = {.seen = false};
@@ -339,10 +387,12 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 
 	if (!reap_active()) {
 		/* An inert child that inherited the handler: the program's disposition, nothing else. */
+		open_mask(context);
 		signals_deliver(sig, info, context);
 		errno = saved_errno;
 		return;
 	}
+	signals_held = 1;
 	if (is_announcement(info)) {
 		events[n++] = *announcing;
 	} else if (info->si_code > 0) {
@@ -359,6 +409,10 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	room = program_listens() ? sizeof(events) / sizeof(events[0]) - n : 0;
 	n += reaper_on_signal(fresh, &view, events + n, room);
 	n += take_unheard_exits(events + n, sizeof(events) / sizeof(events[0]) - n);
+	signals_held = held;
+	if ((n > 0 && program_listens()) || eintr_owable(context)) {
+		open_mask(context);
+	}
 	errno = saved_errno;
 	for (size_t i = 0; i < n; i++) {
 		signals_deliver(sig, &events[i], context);
@@ -380,13 +434,13 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 	}
 	memset(kernel, 0, sizeof(*kernel));
 	kernel->sa_sigaction = on_sigchld;
+	sigfillset(&kernel->sa_mask); /* on_sigchld relies on it */
 	if (program->sa_handler == SIG_DFL) {
 		/* Never interrupt the program for a signal it would not have seen. */
-		sigemptyset(&kernel->sa_mask);
 		kernel->sa_flags = SA_SIGINFO | SA_RESTART | (program->sa_flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
 	} else {
-		/* The program's own handler runs inside ours, under the mask and flags it asked for. */
-		kernel->sa_mask = program->sa_mask;
+		/* The program's own handler runs inside ours, with the flags it asked for, and under its
+		 * mask (program_mask). */
 		kernel->sa_flags = SA_SIGINFO | (program->sa_flags & kept);
 	}
 }

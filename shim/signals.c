@@ -33,6 +33,7 @@ static unsigned program_version[NSIG]; /* odd while program[sig] is being writte
 static __thread unsigned handler_runs __attribute__((tls_model("initial-exec")));
 static __thread unsigned interrupting_runs __attribute__((tls_model("initial-exec")));
 static policy_fn *policy[NSIG];
+static bool kernel_shim[NSIG]; /* the kernel holds a shim handler for sig: set with its action */
 static installed_fn *watcher[NSIG];
 static void *shim_handlers[MAX_SHIM_HANDLERS];
 #if defined(__GLIBC__)
@@ -105,6 +106,16 @@ void signals_claim_handler(void *handler)
 	}
 }
 
+static bool is_shim_handler(const struct sigaction *act)
+{
+	for (int i = 0; i < MAX_SHIM_HANDLERS; i++) {
+		if (shim_handlers[i] != NULL && (void *)act->sa_sigaction == shim_handlers[i]) {
+			return true;
+		}
+	}
+	return false;
+}
+
 bool signals_manage(int sig, policy_fn *fn)
 {
 	struct sigaction now, kernel;
@@ -122,6 +133,7 @@ bool signals_manage(int sig, policy_fn *fn)
 	if (LIBC(sigaction)(sig, &kernel, NULL) != 0) {
 		return false;
 	}
+	kernel_shim[sig] = is_shim_handler(&kernel);
 	__atomic_store_n(&policy[sig], fn, __ATOMIC_RELEASE);
 	return true;
 }
@@ -149,16 +161,6 @@ bool signals_managed(int sig)
 	return sig > 0 && sig < NSIG && __atomic_load_n(&policy[sig], __ATOMIC_ACQUIRE) != NULL;
 }
 
-static bool is_shim_handler(const struct sigaction *act)
-{
-	for (int i = 0; i < MAX_SHIM_HANDLERS; i++) {
-		if (shim_handlers[i] != NULL && (void *)act->sa_sigaction == shim_handlers[i]) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static int inert_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction kernel;
@@ -180,8 +182,38 @@ static int inert_action(int sig, const struct sigaction *act, struct sigaction *
 	return 0;
 }
 
+/* What libc adds to an action it hands the kernel, as the kernel reports it back (glibc:
+ * SA_RESTORER and its restorer; musl reports no sa_restorer): the same for every action that
+ * brings no other restorer of its own (one the table reported back brings libc's), so the kernel
+ * is asked once. Lock held. */
+static bool libc_adds_known;
+static struct sigaction libc_adds;
+
+static bool brings_no_other_restorer(const struct sigaction *act)
+{
+	return !(act->sa_flags & SA_RESTORER) ||
+	       ((libc_adds.sa_flags & SA_RESTORER) && act->sa_restorer == libc_adds.sa_restorer);
+}
+
+static bool stored_as(int sig, const struct sigaction *act, struct sigaction *stored)
+{
+	if (libc_adds_known && brings_no_other_restorer(act)) {
+		*stored = libc_adds;
+		return true;
+	}
+	memset(stored, 0, sizeof(*stored));
+	if (LIBC(sigaction)(sig, NULL, stored) != 0) {
+		return false;
+	}
+	if (!(act->sa_flags & SA_RESTORER)) {
+		libc_adds = *stored;
+		libc_adds_known = true;
+	}
+	return true;
+}
+
 /* Installs the kernel's action for the program's wish act, and records the wish as the kernel
- * would store it (glibc adds SA_RESTORER and its restorer, and reports them back). Lock held. */
+ * would store it (stored_as). Lock held. */
 static int install(int sig, const struct sigaction *act)
 {
 	struct sigaction kernel, stored, wish = *act;
@@ -191,11 +223,11 @@ static int install(int sig, const struct sigaction *act)
 	if (LIBC(sigaction)(sig, &kernel, NULL) != 0) {
 		return -1;
 	}
+	kernel_shim[sig] = is_shim_handler(&kernel);
 	/* The kernel can never block these two, and does not report them. */
 	sigdelset(&wish.sa_mask, SIGKILL);
 	sigdelset(&wish.sa_mask, SIGSTOP);
-	memset(&stored, 0, sizeof(stored)); /* musl reports no sa_restorer */
-	if (LIBC(sigaction)(sig, NULL, &stored) == 0) {
+	if (stored_as(sig, act, &stored)) {
 		wish.sa_flags = (act->sa_flags & ~SA_RESTORER) | (stored.sa_flags & SA_RESTORER);
 		wish.sa_restorer = stored.sa_restorer;
 	}
@@ -300,9 +332,10 @@ void signals_deliver(int sig, siginfo_t *info, void *context)
 	}
 }
 
-/* The kernel's action is read first: a child of an inert process (a worker forked from PID 1)
- * may have set its own SIGCHLD disposition, which the table it inherited knows nothing of. */
-void signals_release_sigchld(void)
+/* Unless the table is known to be in step with the kernel, the kernel's action is read first: a
+ * child of an inert process (a worker forked from PID 1) may have set its own SIGCHLD disposition,
+ * which the table it inherited knows nothing of. */
+void signals_release_sigchld(bool in_step)
 {
 	struct sigaction wish, kernel;
 
@@ -310,21 +343,32 @@ void signals_release_sigchld(void)
 		return;
 	}
 	signals_program_action(SIGCHLD, &wish);
-	if (!is_handler(&wish) && LIBC(sigaction)(SIGCHLD, NULL, &kernel) == 0 && is_shim_handler(&kernel)) {
+	if (is_handler(&wish)) {
+		return;
+	}
+	if (in_step ? kernel_shim[SIGCHLD]
+		    : LIBC(sigaction)(SIGCHLD, NULL, &kernel) == 0 && is_shim_handler(&kernel)) {
 		LIBC(sigaction)(SIGCHLD, &wish, NULL);
 	}
 }
 
-/* Ends a write a sibling thread had begun: that thread does not exist in the child. */
-void signals_reset_in_child(void)
+/* Ends a write a sibling thread had begun: that thread does not exist in the child. Only what needs
+ * it is written: each page the child writes is a copy. With no write under way in an active
+ * parent, every disposition in the table is the one the kernel's action derives from. */
+void signals_reset_in_child(bool from_active)
 {
-	lock = 0;
+	bool in_step = from_active && lock == 0;
+
+	if (lock != 0) {
+		lock = 0;
+	}
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (program_version[sig] & 1) {
 			program_version[sig]++;
+			in_step = false;
 		}
 	}
-	signals_release_sigchld();
+	signals_release_sigchld(in_step);
 }
 
 /* --- the libc entry points ------------------------------------------------------------------ */

@@ -48,12 +48,14 @@ bool signals_eintr_is_shims(unsigned runs_before);
  * other libraries' constructors) come under the shim too, so that each of their runs is counted. */
 void signals_adopt_handlers(void);
 
-/* The child side of a fork: unlocks, and releases SIGCHLD as below. Async-signal-safe. */
-void signals_reset_in_child(void);
+/* The child side of a fork: unlocks, and releases SIGCHLD as below; from_active: the shim forked
+ * it in the active process. Async-signal-safe. */
+void signals_reset_in_child(bool from_active);
 /* In a child that has its own copy of the kernel's actions: SIGCHLD goes back to the program's
  * own action when the kernel holds the shim's handler for it and the program has none, so that
  * the shim's handler no longer cuts the child's sleeps short. Never touches an action the child
- * set itself. Async-signal-safe. */
-void signals_release_sigchld(void);
+ * set itself. in_step: the table is known to match the kernel's actions, which need not be read
+ * then. Async-signal-safe. */
+void signals_release_sigchld(bool in_step);
 
 #endif

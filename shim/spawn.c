@@ -38,16 +38,27 @@ void spawn_birth_end(pid_t pid)
 	}
 }
 
+__thread int signals_held __attribute__((tls_model("initial-exec")));
+
 /* Also the child side of _Fork, of a fork-like clone() and of syscall()'s forks: glibc's fork runs
- * it as an at-fork handler (init.c). */
+ * it as an at-fork handler (init.c). Only tracked() forks with signals_held set (its other
+ * holders, the SIGCHLD handler and the end of a vfork, never fork). */
 void spawn_reset_in_child(void)
 {
 	registry_reset_in_child();
-	signals_reset_in_child();
+	signals_reset_in_child(signals_held != 0);
 	shell_reset_in_child();
 }
 
-__thread int signals_held __attribute__((tls_model("initial-exec")));
+/* The end of a vfork-like birth, whose window blocks every signal in the parent (the child, which
+ * shares the thread-local flag, has set its own mask meanwhile): recording needs no change of the
+ * mask. */
+static void birth_end_blocked(pid_t pid)
+{
+	signals_held = 1;
+	spawn_birth_end(pid);
+	signals_held = 0;
+}
 
 /* One fork-like creation; create() returns 0 in the child, like fork. Every signal is blocked for
  * the window: a child that dies at once is reported after its pid is recorded, and recording it
@@ -150,7 +161,7 @@ pid_t reap_vfork_end(long raw, int tracking)
 
 	if (tracking) {
 		in_vfork_child = 0;
-		spawn_birth_end(pid > 0 ? pid : 0);
+		birth_end_blocked(pid > 0 ? pid : 0);
 		sigprocmask(SIG_SETMASK, &vfork_mask, NULL);
 	}
 	if (raw < 0) {
@@ -185,7 +196,7 @@ static int start_clone_child(void *arg)
 	}
 	in_vfork_child = 1;
 	if (!(child->flags & CLONE_SIGHAND)) {
-		signals_release_sigchld();
+		signals_release_sigchld(false);
 	}
 	sigprocmask(SIG_SETMASK, &child->mask, NULL);
 	return child->fn(child->arg);
@@ -217,10 +228,10 @@ static int tracked_clone(int (*fn)(void *), void *stack, int flags, void *arg, p
 	saved_errno = errno;
 	if (shares_memory) {
 		in_vfork_child = 0;
-	}
-	spawn_birth_end(pid > 0 ? pid : 0);
-	if (shares_memory) {
+		birth_end_blocked(pid > 0 ? pid : 0);
 		sigprocmask(SIG_SETMASK, &child.mask, NULL);
+	} else {
+		spawn_birth_end(pid > 0 ? pid : 0);
 	}
 	errno = saved_errno;
 	return pid;

@@ -1,0 +1,105 @@
+/* child_costs: a loop of the program's own child work, for tests/test_costs.c to count the system
+ * calls each operation costs with the shim (under strace, as PID 1). Each operation checks its
+ * child's status; the run prints "OK <kind>" and exits 0 only when every one was right.
+ *   fork     fork + _exit(7) + waitpid
+ *   vfork    vfork + _exit(7) + waitpid
+ *   spawn    posix_spawn(/bin/sh -c "exit 7") + waitpid
+ *   system   system("exit 7")
+ *   popen    popen("exit 7", "r") + pclose
+ * With "handler" as the third argument the program has a SIGCHLD handler (SA_SIGINFO, SA_RESTART),
+ * which must hear of every child: the shim then hands each exit over under the program's mask.
+ * Usage: child_costs KIND N [handler] */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static volatile sig_atomic_t heard;
+
+static void on_child(int sig, siginfo_t *info, void *context)
+{
+	(void)sig;
+	(void)context;
+	if (info->si_code == CLD_EXITED && info->si_status == 7) {
+		heard++;
+	}
+}
+
+static pid_t wait_for(pid_t pid, int *status)
+{
+	pid_t r;
+
+	do {
+		r = waitpid(pid, status, 0);
+	} while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* One operation; the wait status it got. */
+static int one(const char *kind)
+{
+	char *const argv[] = {"sh", "-c", "exit 7", NULL};
+	int status = -1;
+	pid_t pid;
+
+	if (strcmp(kind, "fork") == 0 || strcmp(kind, "vfork") == 0) {
+		pid = kind[0] == 'v' ? vfork() : fork();
+		if (pid == 0) {
+			_exit(7);
+		}
+		if (pid < 0 || wait_for(pid, &status) != pid) {
+			return -1;
+		}
+	} else if (strcmp(kind, "spawn") == 0) {
+		if (posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ) != 0 || wait_for(pid, &status) != pid) {
+			return -1;
+		}
+	} else if (strcmp(kind, "system") == 0) {
+		status = system("exit 7");
+	} else if (strcmp(kind, "popen") == 0) {
+		FILE *f = popen("exit 7", "r");
+		status = f != NULL ? pclose(f) : -1;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 2 ? atoi(argv[2]) : 0;
+	bool handler = argc > 3 && strcmp(argv[3], "handler") == 0;
+
+	if (n <= 0) {
+		fprintf(stderr, "usage: child_costs fork|vfork|spawn|system|popen N [handler]\n");
+		return 2;
+	}
+	if (handler) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = on_child;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGCHLD, &sa, NULL);
+	}
+	for (int i = 0; i < n; i++) {
+		int status = one(argv[1]);
+
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 7) {
+			printf("FAIL %s: operation %d: status %#x\n", argv[1], i, (unsigned)status);
+			return 1;
+		}
+	}
+	if (handler && heard != n) {
+		printf("FAIL %s: the SIGCHLD handler heard of %d children of %d\n", argv[1], (int)heard, n);
+		return 1;
+	}
+	printf("OK %s\n", argv[1]);
+	return 0;
+}

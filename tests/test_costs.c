@@ -1,0 +1,149 @@
+/* What the program's own child work costs in system calls with the shim, as PID 1 (issue 11):
+ * tests/scenarios/child_costs.c runs each kind of operation in a loop under strace -f -c, twice
+ * with different counts, so that start-up cancels out and what is left is the cost of one
+ * operation, its children included. Counts, not times. The bounds are what each operation needs:
+ * the fork window's block and restore, the child's restore of its mask (and its SIGCHLD action
+ * back to SIG_DFL when the program has no handler), the SIGCHLD delivery with its rt_sigreturn,
+ * one look at the zombie in front and one at the reported pid. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+enum { SIGPROCMASK, SIGACTION, WAITID, SIGRETURN, KINDS };
+static const char *const names[KINDS] = {"rt_sigprocmask", "rt_sigaction", "waitid", "rt_sigreturn"};
+
+#define FEW 40
+#define MANY 240
+
+/* The calls of each name in strace -c's table at path (columns: % time, seconds, usecs/call,
+ * calls, [errors,] syscall). */
+static void read_table(const char *path, long calls[KINDS])
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	cr_assert(f != NULL, "no strace summary at %s", path);
+	memset(calls, 0, KINDS * sizeof(calls[0]));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *words[8], *save = NULL;
+		int n = 0;
+
+		for (char *w = strtok_r(line, " \t\n", &save); w != NULL && n < 8; w = strtok_r(NULL, " \t\n", &save)) {
+			words[n++] = w;
+		}
+		for (int k = 0; n >= 5 && k < KINDS; k++) {
+			if (strcmp(words[n - 1], names[k]) == 0) {
+				calls[k] = atol(words[3]);
+			}
+		}
+	}
+	fclose(f);
+}
+
+static void count(const char *kind, int ops, const char *mode, long calls[KINDS])
+{
+	char summary[] = "/tmp/reap-costs-XXXXXX", n[16], preload[4200];
+	int fd = mkstemp(summary);
+	struct run_result r;
+
+	cr_assert(fd >= 0, "mkstemp");
+	close(fd);
+	cr_assert(access("/usr/bin/strace", X_OK) == 0, "needs strace (tests/install-deps.sh)");
+	snprintf(n, sizeof(n), "%d", ops);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", shim_path());
+	const char *argv[] = {"/usr/bin/strace", "-f", "-qq", "-c", "--seccomp-bpf",
+			      "-e", "trace=rt_sigprocmask,rt_sigaction,waitid,rt_sigreturn", "-o", summary,
+			      "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--",
+			      "/usr/bin/env", preload, scenario("child_costs"), kind, n, mode, NULL};
+	struct run_opts opts = {.pid1 = false, .preload = false, .timeout_s = 120};
+
+	run(argv, &opts, &r);
+	read_table(summary, calls);
+	unlink(summary);
+	cr_assert(!r.timed_out && r.exit_code == 0 && strstr(r.out, "OK ") != NULL,
+		  "child_costs %s %d %s under strace: exit %d; output:\n%s", kind, ops, mode, r.exit_code, r.out);
+	run_result_free(&r);
+}
+
+static void per_op(const char *kind, const char *mode, double per[KINDS])
+{
+	long few[KINDS], many[KINDS];
+
+	count(kind, FEW, mode, few);
+	count(kind, MANY, mode, many);
+	for (int k = 0; k < KINDS; k++) {
+		per[k] = (double)(many[k] - few[k]) / (MANY - FEW);
+	}
+}
+
+/* Each name's calls per operation must stay within most[] (a negative bound: not checked). */
+static void costs_at_most(const char *kind, const char *mode, const double most[KINDS])
+{
+	double per[KINDS];
+
+	per_op(kind, mode, per);
+	for (int k = 0; k < KINDS; k++) {
+		cr_expect(most[k] < 0 || per[k] <= most[k] + 0.1, "%s%s%s: %.2f %s per operation (at most %.0f)", kind,
+			  mode[0] != '\0' ? " with a SIGCHLD " : "", mode, per[k], names[k], most[k]);
+	}
+}
+
+/* Parent: block and restore; child: restore, SIGCHLD back to SIG_DFL; handler: two looks. */
+Test(costs, fork, .timeout = 300)
+{
+	costs_at_most("fork", "", (const double[KINDS]){3, 1, 2, 1});
+}
+
+/* With a handler of the program the child leaves SIGCHLD alone, and the program's handler gets its
+ * own mask: one rt_sigprocmask. */
+Test(costs, fork_with_a_handler, .timeout = 300)
+{
+	costs_at_most("fork", "handler", (const double[KINDS]){4, 0, 2, 1});
+}
+
+/* Parent: block and restore, the registry's lock inside that window; child: its restore; the look
+ * at the zombie in front and the look behind it after the wait. */
+Test(costs, vfork, .timeout = 300)
+{
+	costs_at_most("vfork", "", (const double[KINDS]){3, -1, 2, 1});
+}
+
+/* libc's own posix_spawn (parent: block and restore; child: a look at its mask, and its restore)
+ * and the registry's lock. The SIGCHLD and its looks are not counted here: a child may end before
+ * the shim has recorded it (on a busy machine, one spawn in ten), and its report is then parked
+ * and replayed with one SIGCHLD more; the fork cases count the same handler. */
+Test(costs, posix_spawn, .timeout = 300)
+{
+	costs_at_most("spawn", "", (const double[KINDS]){6, -1, -1, -1});
+}
+
+/* One window with every signal blocked for the dispositions and the shell's birth, one for their
+ * restore, each ended by the mask of the wait or the caller; libc's posix_spawn inside. */
+Test(costs, system, .timeout = 300)
+{
+	costs_at_most("system", "", (const double[KINDS]){8, -1, 2, 1});
+}
+
+/* The registry's lock at the birth, libc's posix_spawn, and pclose's look at the caller's mask
+ * (the SIGCHLD not counted, as for posix_spawn). */
+Test(costs, popen, .timeout = 300)
+{
+	costs_at_most("popen", "", (const double[KINDS]){7, -1, -1, -1});
+}
+
+/* system's changes of SIGINT and SIGQUIT cost what libc's do (four rt_sigaction: the shim learns
+ * once how libc stores an action instead of asking after each), less the two looks its child skips
+ * for them: two more than posix_spawn's child alone, whose resets depend on the C library. */
+Test(costs, system_dispositions, .timeout = 300)
+{
+	double system[KINDS], spawn[KINDS];
+
+	per_op("system", "", system);
+	per_op("spawn", "", spawn);
+	cr_expect(system[SIGACTION] - spawn[SIGACTION] <= 2.1, "system: %.2f rt_sigaction per operation, posix_spawn %.2f",
+		  system[SIGACTION], spawn[SIGACTION]);
+}
