@@ -152,7 +152,10 @@ static size_t replay_parked(struct reaper_view *view, siginfo_t *out)
 		int expected = SLOT_READY;
 		siginfo_t info;
 
-		if (!__atomic_compare_exchange_n(&parked[i].state, &expected, SLOT_TAKING, false, __ATOMIC_ACQUIRE,
+		/* Looked at before the exchange, which writes the page even when it fails: after every fork
+		 * that write is a copy of the page. */
+		if (__atomic_load_n(&parked[i].state, __ATOMIC_RELAXED) != SLOT_READY ||
+		    !__atomic_compare_exchange_n(&parked[i].state, &expected, SLOT_TAKING, false, __ATOMIC_ACQUIRE,
 						 __ATOMIC_RELAXED)) {
 			continue;
 		}

@@ -43,7 +43,10 @@ static bool take_unheard(pid_t pid, pid_t *taken, int *status)
 		struct unheard_exit *u = &unheard[i];
 		int full = UNHEARD_FULL;
 
+		/* The state is looked at before the exchange, which writes the page even when it fails
+		 * (a copied page after every fork). */
 		if ((pid != 0 && __atomic_load_n(&u->pid, __ATOMIC_RELAXED) != pid) ||
+		    __atomic_load_n(&u->state, __ATOMIC_RELAXED) != UNHEARD_FULL ||
 		    !__atomic_compare_exchange_n(&u->state, &full, UNHEARD_TAKING, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 			continue;
 		}
