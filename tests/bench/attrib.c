@@ -207,7 +207,7 @@ static void fmt_or_dash(char *b, size_t n, bool ok, double v)
 static void attrib_row(int kind, int c, const struct counts *k)
 {
 	const struct loop_stat *st = &results.loop[kind][c];
-	static const char *const preload_name[] = {"no preload", "reap.so", "empty .so"};
+	static const char *const preload_name[] = {"no preload", "reap.so", "empty .so", "floor.so"};
 	char v[10][32];
 	const char *row[] = {loop_kinds[kind].desc, loop_cfgs[c].pid1 ? "PID 1" : "plain", preload_name[loop_cfgs[c].preload],
 	                     v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], NULL};

@@ -19,7 +19,7 @@ extern struct bench_cfg cfg;
 
 /* ---- the ways to run a program as PID 1 (cand.c) ---- */
 enum cand_id { C_BARE, C_REAP, C_TINI, C_DUMB, C_CATA, C_PERIODIC, C_LIMIT, C_EMPTY, C_COUNT };
-enum preload { P_NONE, P_REAP, P_EMPTY };
+enum preload { P_NONE, P_REAP, P_EMPTY, P_FLOOR };
 struct cand {
 	const char *name;
 	const char *const *wrapper;  /* argv prefix of a wrapper init, or NULL */
@@ -112,8 +112,10 @@ extern const struct loop_kind loop_kinds[LK_COUNT];
 #define TARGET_INERT_RATIO 0.99
 #define TARGET_EXEC_US 5.0
 /* The configurations of a loop: as PID 1 (reap.so active) or as a plain process under a stub
- * PID 1 (reap.so inert), each with no preload, the empty preload and reap.so. */
-enum { CFG_PID1_NONE, CFG_PID1_EMPTY, CFG_PID1_REAP, CFG_PLAIN_NONE, CFG_PLAIN_EMPTY, CFG_PLAIN_REAP, N_LOOP_CFG };
+ * PID 1 (reap.so inert), each with no preload, the empty preload and reap.so; and as PID 1 with
+ * floor.so, the least an in-process reaper does (a SIGCHLD handler that looks once). */
+enum { CFG_PID1_NONE, CFG_PID1_EMPTY, CFG_PID1_REAP, CFG_PLAIN_NONE, CFG_PLAIN_EMPTY, CFG_PLAIN_REAP, CFG_PID1_FLOOR,
+       N_LOOP_CFG };
 struct loop_cfg {
 	bool pid1;
 	enum preload preload;
@@ -141,6 +143,7 @@ struct results {
 	struct loop_stat loop[LK_COUNT][N_LOOP_CFG];
 	double loop_vs_empty[LK_COUNT][2];      /* median per-round ratio of ops/s, reap.so / empty .so */
 	double loop_us_vs_empty[LK_COUNT][2];   /* median per-round difference, us per operation */
+	double floor_vs_empty[LK_COUNT];        /* as PID 1: floor.so / empty .so, median per-round ratio */
 	/* scale.c: median cost per event in us; NAN not taken, INFINITY did not finish in time */
 	bool have_scale_children, have_scale_orphans;
 	int scale_n[SCALE_MAX], scale_k[SCALE_MAX], n_scale_n, n_scale_k;

@@ -12,9 +12,10 @@ BENCH_QUICK ?=
 BENCH_OUT ?= tests/bench/results/$(if $(filter-out 0,$(BENCH_QUICK)),quick,latest).md
 
 .PHONY: bench bench-build
-bench-build: $(BENCH_BUILD)/reapbench $(BENCH_WORK) $(BENCH_BUILD)/empty.so
+bench-build: $(BENCH_BUILD)/reapbench $(BENCH_WORK) $(BENCH_BUILD)/empty.so $(BENCH_BUILD)/floor.so
 
-$(BENCH_BUILD)/empty.so: tests/bench/so/empty.c tests/bench/bench.mk
+# The reference preloads: empty.so does nothing, floor.so what any in-process reaper must (loops.c).
+$(BENCH_BUILD)/%.so: tests/bench/so/%.c tests/bench/bench.mk
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -fPIC -shared $< -o $@
 

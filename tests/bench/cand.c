@@ -44,7 +44,11 @@ const char *const *make_env(enum preload preload, const char *const *extra)
 	envp[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	envp[n++] = "LC_ALL=C";
 	if (preload != P_NONE) {
-		snprintf(preload_var, sizeof preload_var, "LD_PRELOAD=%s", preload == P_REAP ? cfg.shim : cfg.empty);
+		if (preload == P_FLOOR) {
+			snprintf(preload_var, sizeof preload_var, "LD_PRELOAD=%s/floor.so", cfg.work);
+		} else {
+			snprintf(preload_var, sizeof preload_var, "LD_PRELOAD=%s", preload == P_REAP ? cfg.shim : cfg.empty);
+		}
 		envp[n++] = preload_var;
 	}
 	for (int i = 0; extra && extra[i] && n < 15; i++) {

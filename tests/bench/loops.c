@@ -34,6 +34,7 @@ const struct loop_cfg loop_cfgs[N_LOOP_CFG] = {
 	[CFG_PLAIN_NONE] = {false, P_NONE, "plain, no preload"},
 	[CFG_PLAIN_EMPTY] = {false, P_EMPTY, "plain, empty .so"},
 	[CFG_PLAIN_REAP] = {false, P_REAP, "plain, reap.so inert"},
+	[CFG_PID1_FLOOR] = {true, P_FLOOR, "PID 1, floor.so"},
 };
 
 /* One timed run, per operation. */
@@ -198,6 +199,52 @@ static void loops_table(struct sample (*s)[N_LOOP_CFG][MAX_ROUNDS], int rounds)
 	}
 }
 
+/* Per round, a / b of ops/s and b's us/op minus a's for two configurations. */
+static void compare(struct sample *a, struct sample *b, int rounds, double *ratio, double *d_us)
+{
+	for (int r = 0; r < rounds; r++) {
+		ratio[r] = a[r].ops / b[r].ops;
+		d_us[r] = a[r].us - b[r].us;
+	}
+}
+
+/* 3c: as PID 1, the floor of any in-process reaper (floor.so) against the empty preload, and
+ * reap.so against that floor, from the same rounds as the main table. */
+static void floor_table(struct sample (*s)[N_LOOP_CFG][MAX_ROUNDS], int rounds)
+{
+	static const char *const cols[] = {"loop (PID 1)", "floor.so (ops/s)", "**floor.so / empty .so**",
+	                                   "floor.so - empty .so (us/op)", "reap.so / floor.so",
+	                                   "reap.so - floor.so (us/op)", NULL};
+
+	table_head(cols);
+	for (int kind = 0; kind < LK_COUNT; kind++) {
+		double ops[MAX_ROUNDS], floor_ratio[MAX_ROUNDS], floor_us[MAX_ROUNDS], reap_ratio[MAX_ROUNDS],
+			reap_us[MAX_ROUNDS];
+		char c[5][96];
+		const char *row[] = {loop_kinds[kind].desc, c[0], c[1], c[2], c[3], c[4], NULL};
+		struct spread floor;
+
+		if (!loop_kinds[kind].as_pid1) {
+			continue;
+		}
+		for (int r = 0; r < rounds; r++) {
+			ops[r] = s[kind][CFG_PID1_FLOOR][r].ops;
+		}
+		compare(s[kind][CFG_PID1_FLOOR], s[kind][CFG_PID1_EMPTY], rounds, floor_ratio, floor_us);
+		compare(s[kind][CFG_PID1_REAP], s[kind][CFG_PID1_FLOOR], rounds, reap_ratio, reap_us);
+		floor = spread_of(floor_ratio, rounds);
+		fmt_spread(c[0], sizeof c[0], spread_of(ops, rounds));
+		fmt_spread(c[1], sizeof c[1], floor);
+		snprintf(c[2], sizeof c[2], "%+.2f", spread_of(floor_us, rounds).med);
+		fmt_spread(c[3], sizeof c[3], spread_of(reap_ratio, rounds));
+		snprintf(c[4], sizeof c[4], "%+.2f", spread_of(reap_us, rounds).med);
+		table_row(row);
+		results.floor_vs_empty[kind] = floor.med;
+		raw("  loops %s, PID 1, floor.so (ops/s)\n", loop_kinds[kind].arg);
+		raw_list("floor.so", ops, rounds);
+	}
+}
+
 void measure_loops(void)
 {
 	static struct sample s[LK_COUNT][N_LOOP_CFG][MAX_ROUNDS];
@@ -234,5 +281,12 @@ void measure_loops(void)
 	    "container.\n",
 	    secs, cpu, rounds);
 	loops_table(s, rounds);
+	out("\n### 3c. Against the floor of any in-process reaper\n\n");
+	out("The same rounds, as PID 1, with floor.so preloaded instead: a SIGCHLD handler that looks once\n"
+	    "at which child changed state (waitid with WNOWAIT) and does nothing else, the least any library\n"
+	    "that reaps from inside PID 1 must do per child (the kernel discards SIGCHLD for a PID 1 at\n"
+	    "SIG_DFL, so without a handler there is no delivery at all). \"floor.so / empty .so\" is the\n"
+	    "cost no such library can avoid; \"reap.so / floor.so\" what reap.so adds above it.\n");
+	floor_table(s, rounds);
 	results.have_loops = true;
 }

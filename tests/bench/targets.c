@@ -51,8 +51,10 @@ static void issue11_targets(void)
 		double r = results.loop_vs_empty[k][0], t = loop_kinds[k].target_pid1;
 
 		if (t > 0) {
-			out("- as PID 1, %s >= %.2f: %.3f (%+.2f us/op): %s\n", loop_kinds[k].desc, t, r,
-			    results.loop_us_vs_empty[k][0], isnan(r) ? "not taken" : verdict(r >= t));
+			out("- as PID 1, %s >= %.2f: %.3f (%+.2f us/op): %s; the floor of any in-process reaper "
+			    "(floor.so, 3c) is %.3f\n",
+			    loop_kinds[k].desc, t, r, results.loop_us_vs_empty[k][0], isnan(r) ? "not taken" : verdict(r >= t),
+			    results.floor_vs_empty[k]);
 		}
 	}
 	for (int k = 0; k < LK_COUNT; k++) {
