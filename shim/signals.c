@@ -138,6 +138,39 @@ bool signals_manage(int sig, policy_fn *fn)
 	return true;
 }
 
+/* An action as the kernel takes it: handler, flags and mask (not what libc adds). */
+static bool same_action(const struct sigaction *a, const struct sigaction *b)
+{
+	return a->sa_handler == b->sa_handler && (a->sa_flags & ~SA_RESTORER) == (b->sa_flags & ~SA_RESTORER) &&
+	       memcmp(&a->sa_mask, &b->sa_mask, sizeof(a->sa_mask)) == 0;
+}
+
+void signals_manage_all(const sigset_t *sigs, policy_fn *fn)
+{
+	struct sigaction fresh = {.sa_handler = SIG_DFL}, guess, now, kernel;
+	sigset_t all, saved;
+
+	sigemptyset(&fresh.sa_mask);
+	fn(&fresh, &guess);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &saved);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(sigs, sig) != 1 || policy[sig] != NULL || LIBC(sigaction)(sig, &guess, &now) != 0) {
+			continue;
+		}
+		set_program(sig, &now);
+		fn(&now, &kernel);
+		wrap_if_needed(&now, &kernel);
+		if (!same_action(&kernel, &guess) && LIBC(sigaction)(sig, &kernel, NULL) != 0) {
+			LIBC(sigaction)(sig, &now, NULL);
+			continue;
+		}
+		kernel_shim[sig] = is_shim_handler(&kernel);
+		__atomic_store_n(&policy[sig], fn, __ATOMIC_RELEASE);
+	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
 void signals_watch(int sig, installed_fn *installed)
 {
 	watcher[sig] = installed;

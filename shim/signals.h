@@ -17,6 +17,11 @@ void signals_claim_handler(void *handler);
  * after exec) and the kernel gets policy's action. False, with nothing recorded, when the kernel
  * refuses either (glibc's own signals 32 and 33). */
 bool signals_manage(int sig, policy_fn *policy);
+/* At start-up, signals_manage for every signal of sigs, in one system call each instead of two:
+ * each gets the action policy gives SIG_DFL (what an image starts with) in the call that returns
+ * the action it replaces, and a second call only when that was something else (an ignored signal
+ * inherited across exec). Every signal is blocked meanwhile, so that none meets the guess. */
+void signals_manage_all(const sigset_t *sigs, policy_fn *policy);
 /* At start-up: installed(program) runs after each successful change of sig's disposition through
  * the sigaction family, outside any lock. */
 typedef void installed_fn(const struct sigaction *program);

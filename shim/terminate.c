@@ -391,6 +391,8 @@ static void terminate_policy(const struct sigaction *program, struct sigaction *
 
 void terminate_init(void)
 {
+	sigset_t managed;
+
 	if (getpid() != 1) {
 		return;
 	}
@@ -400,9 +402,7 @@ void terminate_init(void)
 		return;
 	}
 	signals_claim_handler((void *)on_terminate);
-	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig != SIGCHLD && sigismember(&drain_wakers, sig) == 1) {
-			signals_manage(sig, terminate_policy);
-		}
-	}
+	managed = drain_wakers;
+	sigdelset(&managed, SIGCHLD);
+	signals_manage_all(&managed, terminate_policy);
 }
