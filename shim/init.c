@@ -143,14 +143,16 @@ static void start(char **argv)
 
 	symbols_init();
 	config_load();
-	/* Also in an inert process: its fork children must not inherit a lock held by a sibling, nor
-	 * each bind their exit and exec again. */
-	pthread_atfork(real_bind_for_children, NULL, spawn_reset_in_child);
 	mode = own_mode(self);
 	if (mode == MODE_OFF || (self != 1 && mode == MODE_AUTO)) {
+		/* An image inert from the start takes none of the shim's locks, so its fork children run
+		 * none of its code. */
 		unsetenv(EXEC_OWN_VARIABLE);
 		return;
 	}
+	/* The fork children of a process that acts (inert there) must not inherit a lock held by
+	 * another thread. */
+	pthread_atfork(NULL, NULL, spawn_reset_in_child);
 	pin_opt_in(mode, self);
 	config_report();
 	go = split_go_symbol();

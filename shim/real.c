@@ -25,7 +25,7 @@ void *real_bind_one(void **slot, const char *name)
 
 /* A fork child's copy of the table is its own: what it binds, each child binds again, with a lookup
  * and a copied page. So the calls a child most often makes through the shim before it execs or
- * exits are bound in the parent (an at-fork handler, init.c: once bound, a check each). */
+ * exits are bound in the parent (by the fork wrapper: once bound, a check each). */
 void real_bind_for_children(void)
 {
 	(void)LIBC(execve);

@@ -105,6 +105,7 @@ static long call_Fork(void *arg)
 
 REAP_EXPORT pid_t fork(void)
 {
+	real_bind_for_children();
 	return reap_active() ? (pid_t)tracked(call_fork, NULL, false) : LIBC(fork)();
 }
 
