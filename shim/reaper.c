@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "ptrace.h"
 #include "real.h"
 #include "registry.h"
 #include "scan.h"
@@ -182,7 +183,7 @@ static bool proven_foreign(pid_t pid)
 		sigchld_defer_sweep(); /* a birth may be about to record it */
 		return false;
 	}
-	return !registry_is_own(pid);
+	return !registry_is_own(pid) && !ptrace_claims(pid);
 }
 
 static int open_pidfd(pid_t pid)
