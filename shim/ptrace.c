@@ -5,7 +5,7 @@
  * when the tracee is not the tracer's child (strace -f's auto-attached grandchildren, strace -p,
  * gdb -p): for the shim such a pid would be foreign, and its wait wrappers would drop the events
  * the tracer waits for while the tracee sits in its tracing stop. So a tracee is recorded in the
- * registry as own (registry_adopt): at PTRACE_ATTACH or PTRACE_SEIZE, and, for one the kernel
+ * registry as own (registry_adopt_tracee): at PTRACE_ATTACH or PTRACE_SEIZE, and, for one the kernel
  * attached by itself (PTRACE_O_TRACEFORK, TRACEVFORK, TRACECLONE: its first stop may reach a wait
  * before the tracer learns its pid from PTRACE_GETEVENTMSG, or the tracer never asks), at the
  * first event of an unknown pid, from the TracerPid line of /proc/PID/status. That line is read
@@ -17,7 +17,8 @@
  * (an orphan re-parented to PID 1 included) is reaped by that wait, any other stays a zombie for
  * its real parent. Either way the wait that returns the exit forgets the entry (wait.c), as for an
  * own child, and the program's SIGCHLD handler hears of it as of one. PTRACE_DETACH of a process
- * that is not the program's child forgets its entry: the program no longer gets its events. */
+ * that the program did not create forgets its entry: the program no longer gets its events, and a
+ * foreign orphan is an orphan again. */
 #include "ptrace.h"
 
 #include <errno.h>
@@ -26,7 +27,6 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "active.h"
@@ -121,9 +121,7 @@ bool ptrace_claims(pid_t pid)
 		errno = saved_errno;
 		return false;
 	}
-	if (!registry_is_own(pid)) {
-		registry_adopt(pid);
-	}
+	registry_adopt_tracee(pid);
 	errno = saved_errno;
 	return true;
 }
@@ -150,18 +148,6 @@ bool ptrace_unclaimed_tracees(void)
 	return found;
 }
 
-/* Whether a child with this pid exists for this process's waits (a tracee is one). Keeps errno. */
-static bool waitable(pid_t pid)
-{
-	const int any_state = WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL;
-	siginfo_t info;
-	int saved_errno = errno;
-	bool exists = LIBC(waitid)(P_PID, (id_t)pid, &info, any_state) == 0 || errno != ECHILD;
-
-	errno = saved_errno;
-	return exists;
-}
-
 static void before(long request)
 {
 	if (request != PTRACE_TRACEME && reap_active()) {
@@ -177,14 +163,10 @@ static void after(long request, pid_t pid, long rc)
 	switch (request) {
 	case PTRACE_ATTACH:
 	case PTRACE_SEIZE:
-		if (!registry_is_own(pid)) {
-			registry_adopt(pid);
-		}
+		registry_adopt_tracee(pid);
 		break;
 	case PTRACE_DETACH:
-		if (!waitable(pid)) {
-			registry_forget(pid, -1);
-		}
+		registry_forget_tracee(pid);
 		break;
 	default:
 		break;
