@@ -107,8 +107,9 @@ static bool own_may_match(idtype_t idtype, pid_t pgid)
 		return true;
 	}
 	/* The kernel reaps children itself: the entries of those gone are dropped on the way. */
-	if (registry_count() == 0 || (kernel_reaps() && !registry_any_alive())) {
-		return ptrace_unclaimed_tracees();
+	/* A tracee that has not shown itself yet is listed on the way, if there is one. */
+	if ((registry_count() == 0 || (kernel_reaps() && !registry_any_alive())) && !ptrace_unclaimed_tracees()) {
+		return false;
 	}
 	return idtype == P_ALL || registry_any_in_group(pgid);
 }

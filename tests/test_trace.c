@@ -29,6 +29,7 @@ static void holds(const char *variant, bool baseline)
 
 Test(trace, seized_foreign_orphan, .timeout = 150) { holds("foreign", true); }
 Test(trace, seized_grandchild_through_raw_syscall, .timeout = 150) { holds("grandchild", true); }
+Test(trace, unseen_tracee_with_no_own_child_left, .timeout = 150) { holds("unseen", true); }
 /* Bare PID 1 keeps the detached orphan's zombie: the shim only. */
 Test(trace, detached_orphan_is_reaped, .timeout = 90) { holds("detach", false); }
 
