@@ -40,6 +40,7 @@ struct real_libc {
 	pid_t (*forkpty)(int *, char *, const struct termios *, const struct winsize *);
 	int (*daemon)(int, int);
 	long (*syscall)(long, ...);
+	long (*ptrace)(int, ...);
 
 	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
 	int (*waitid)(idtype_t, id_t, siginfo_t *, int);

@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "ptrace.h"
 #include "real.h"
 #include "registry.h"
 #include "scan.h"
@@ -182,7 +183,7 @@ static bool proven_foreign(pid_t pid)
 		sigchld_defer_sweep(); /* a birth may be about to record it */
 		return false;
 	}
-	return !registry_is_own(pid);
+	return !registry_is_own(pid) && !ptrace_claims(pid);
 }
 
 static int open_pidfd(pid_t pid)
@@ -293,7 +294,9 @@ static enum sweep_result sweep(struct reaper_view *view, siginfo_t *own_head, un
 			sigchld_defer_sweep();
 			return SWEEP_UNDECIDABLE;
 		}
-		if (registry_is_own(info.si_pid)) {
+		/* A report other than an exit is a tracee's ptrace stop, which a tracer's waits get
+		 * without WSTOPPED: the program's, and in front like an own zombie. */
+		if (registry_is_own(info.si_pid) || !info_is_exit(&info)) {
 			*own_head = info;
 			*mark = m;
 			return SWEEP_OWN_HEAD;
@@ -321,7 +324,7 @@ size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *re
 	} else if (result == SWEEP_OWN_HEAD) {
 		/* This signal did not report the own zombie in front: signals merged, or it lingers.
 		 * A scan shows the orphans behind it, and the own exits the program missed. */
-		if (max > 0 && registry_announce_as_of(own_head.si_pid, mark)) {
+		if (max > 0 && info_is_exit(&own_head) && registry_announce_as_of(own_head.si_pid, mark)) {
 			reports[n++] = own_head;
 		}
 		if (scan_if_paid(reports, max, &n)) {

@@ -29,7 +29,8 @@ size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *un
 /* From a wait wrapper after the program's own wait: picks up what the handler could not (SIGCHLD
  * blocked everywhere, as with signalfd; or an orphan behind an own zombie). */
 void reaper_after_wait(void);
-/* A zombie child's exit report, left in place (si_pid 0: none); idtype P_ALL or P_PID. */
+/* A zombie child's exit report, left in place (si_pid 0: none); idtype P_ALL or P_PID. A tracer
+ * gets its tracees' ptrace stops there too (the kernel reports them without WSTOPPED). */
 void reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info);
 /* Reaps pid if it is a zombie and proven foreign; whether it did. */
 bool reaper_collect(pid_t pid);

@@ -30,6 +30,7 @@
 #define SLOT_EMPTY 0
 #define SLOT_GONE (-1)
 #define ANNOUNCED 1u
+#define TRACEE 2u /* own only as a tracee of the program (ptrace.c) */
 #define MIN_CAPACITY 64
 /* While the kernel reaps: the first look for stale entries, and the least between two. */
 #define MIN_PRUNE 64
@@ -320,6 +321,31 @@ void registry_adopt(pid_t pid)
 	lock_take(&lock, &mask);
 	insert(pid, 0);
 	lock_give(&lock, &mask);
+}
+
+void registry_adopt_tracee(pid_t pid)
+{
+	struct slot *s;
+	sigset_t mask;
+
+	lock_take(&lock, &mask);
+	if (find_in(current, pid) == NULL) {
+		insert(pid, 0);
+		s = find_in(current, pid);
+		if (s != NULL) {
+			__atomic_fetch_or(&s->flags, TRACEE, __ATOMIC_ACQ_REL);
+		}
+	}
+	lock_give(&lock, &mask);
+}
+
+void registry_forget_tracee(pid_t pid)
+{
+	struct slot entry;
+
+	if (look_up(pid, &entry) && (entry.flags & TRACEE)) {
+		registry_forget(pid, -1);
+	}
 }
 
 bool registry_is_own(pid_t pid)

@@ -24,6 +24,10 @@ bool registry_undecidable(void); /* a birth or an opaque window is in flight */
 
 void registry_adopt(pid_t pid);  /* a child the image already had at start */
 bool registry_is_own(pid_t pid);
+/* A process the program traces and the registry does not list: own from now on, for as long as it
+ * is traced (ptrace.c). Forgetting it as a tracee leaves an entry the program's own birth made. */
+void registry_adopt_tracee(pid_t pid);
+void registry_forget_tracee(pid_t pid);
 
 /* A point in the order of recorded births, taken before a call that may free a pid. */
 unsigned registry_mark(void);

@@ -76,13 +76,13 @@ static void visit_child(pid_t pid, void *ctx)
 			return;
 		}
 		reaper_look(P_PID, pid, &info);
-		if (info.si_pid == pid && registry_announce_as_of(pid, mark)) {
+		if (info.si_pid == pid && info_is_exit(&info) && registry_announce_as_of(pid, mark)) {
 			scan->reports[scan->n++] = info;
 		}
 		return;
 	}
 	reaper_look(P_PID, pid, &info);
-	if (info.si_pid == pid) {
+	if (info.si_pid == pid && info_is_exit(&info)) { /* not a tracee's stop */
 		start = now_ns();
 		if (reaper_collect(pid)) {
 			scan->reaping_ns += now_ns() - start;

@@ -19,6 +19,7 @@
 #include "active.h"
 #include "kernel.h"
 #include "lock.h"
+#include "ptrace.h"
 #include "reaper.h"
 #include "registry.h"
 #include "scan.h"
@@ -112,7 +113,7 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 	}
 	if (!info_is_exit(info)) {
 		/* A stop or continue: the child lives on, holding its pid. */
-		if (registry_is_own(info->si_pid)) {
+		if (registry_is_own(info->si_pid) || ptrace_claims(info->si_pid)) {
 			*out = *info;
 			return true;
 		}
@@ -120,7 +121,7 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 	}
 	state = reaper_exit_state(info, view, &mark);
 	if (state == EXIT_CURRENT) {
-		if (registry_is_own(info->si_pid)) {
+		if (registry_is_own(info->si_pid) || ptrace_claims(info->si_pid)) {
 			if (!registry_announce_as_of(info->si_pid, mark)) {
 				return false; /* a sweep has already handed this exit over */
 			}

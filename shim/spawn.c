@@ -2,7 +2,7 @@
  * __vfork (vfork-x86_64.S, vfork-aarch64.S), clone, __clone, posix_spawn and posix_spawnp in all
  * their symbol versions, forkpty, daemon, and syscall() for SYS_fork, SYS_vfork, SYS_clone and
  * SYS_clone3; the "__" names are glibc's only. syscall() also routes its waits for children, its
- * waits that are never restarted (ipcwaits.c) and exit_group to their owners.
+ * waits that are never restarted (ipcwaits.c), ptrace (ptrace.c) and exit_group to their owners.
  *
  * Each creation is a "birth": announced before the call, so that the SIGCHLD handler leaves every
  * unknown child alone while it is in flight, and ended with the new pid recorded as own. Forks
@@ -23,6 +23,7 @@
 #include "active.h"
 #include "exports.h"
 #include "ipcwaits.h"
+#include "ptrace.h"
 #include "real.h"
 #include "registry.h"
 #include "shell.h"
@@ -391,6 +392,8 @@ REAP_EXPORT long syscall(long nr, ...)
 		return ipcwaits_raw_wait(nr, c.args);
 	}
 	switch (nr) {
+	case SYS_ptrace:
+		return ptrace_raw(c.args);
 	case SYS_wait4:
 		return wait_wait4((pid_t)c.args[0], (int *)c.args[1], (int)c.args[2], (struct rusage *)c.args[3]);
 	case SYS_waitid:

@@ -4,7 +4,8 @@
  *
  * A wait for one named child (pid > 0, P_PID, P_PIDFD) is the program's business: it goes to libc
  * as it is, and a status the shim collected for that pid earlier is handed over instead. A wait that
- * can match several children runs libc's call in a loop: a foreign child it returns is reaped and
+ * can match several children runs libc's call in a loop: a foreign child it returns (neither own nor
+ * traced by the program, ptrace.c) is reaped and
  * dropped and the call made again, and when no own child can match, the call fails with ECHILD at
  * once instead of blocking on orphans that the program never made.
  *
@@ -23,6 +24,7 @@
 #include "active.h"
 #include "reaper.h"
 #include "exports.h"
+#include "ptrace.h"
 #include "real.h"
 #include "registry.h"
 #include "signals.h"
@@ -64,15 +66,16 @@ static double monotonic_ns(void)
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-/* Whether the child libc's call reported as pid is own, once no birth that could still record pid
- * is in flight. reaped: the call took the child's exit, freeing pid; mark is from before the call. */
+/* Whether the child libc's call reported as pid is own (or a tracee of the program), once no birth
+ * that could still record pid is in flight. reaped: the call took the child's exit, freeing pid;
+ * mark is from before the call. A tracee is asked for only while the report left it holding pid. */
 static bool own_once_settled(pid_t pid, bool reaped, unsigned mark)
 {
 	double deadline = 0;
 
 	while (!registry_is_own(pid)) {
 		if (!registry_births_in_flight()) {
-			if (!registry_is_own(pid)) {
+			if (!registry_is_own(pid) && (reaped || !ptrace_claims(pid))) {
 				return false;
 			}
 			break;
@@ -104,7 +107,8 @@ static bool own_may_match(idtype_t idtype, pid_t pgid)
 		return true;
 	}
 	/* The kernel reaps children itself: the entries of those gone are dropped on the way. */
-	if (registry_count() == 0 || (kernel_reaps() && !registry_any_alive())) {
+	/* A tracee that has not shown itself yet is listed on the way, if there is one. */
+	if ((registry_count() == 0 || (kernel_reaps() && !registry_any_alive())) && !ptrace_unclaimed_tracees()) {
 		return false;
 	}
 	return idtype == P_ALL || registry_any_in_group(pgid);
