@@ -487,6 +487,33 @@ void run(const char *const argv[], const struct run_opts *opts, struct run_resul
 	proc_finish(&p, r);
 }
 
+void run_counted(const char *trace, const char *const program[], double timeout_s, char *summary,
+                 struct run_result *r)
+{
+	char filter[256], preload[4200];
+	const char *argv[32] = {"/usr/bin/strace", "-f", "-qq", "-c", "--seccomp-bpf", "-e", filter, "-o", summary,
+	                        "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--",
+	                        "/usr/bin/env", preload};
+	size_t n = 17;
+	int fd;
+
+	if (access(argv[0], X_OK) != 0) {
+		die("run_counted needs /usr/bin/strace (tests/install-deps.sh)");
+	}
+	strcpy(summary, "/tmp/reap-counted-XXXXXX");
+	if ((fd = mkstemp(summary)) < 0) {
+		die("mkstemp");
+	}
+	close(fd);
+	snprintf(filter, sizeof(filter), "trace=%s", trace);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", shim_path());
+	for (size_t i = 0; program[i] != NULL && n < 31; i++) {
+		argv[n++] = program[i];
+	}
+	argv[n] = NULL;
+	run(argv, &(struct run_opts){.timeout_s = timeout_s}, r);
+}
+
 void run_result_free(struct run_result *r)
 {
 	free(r->out);

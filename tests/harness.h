@@ -65,6 +65,13 @@ void proc_finish(struct proc *p, struct run_result *r);
 
 /* Start and finish in one call. */
 void run(const char *const argv[], const struct run_opts *opts, struct run_result *r);
+
+/* Runs program (argv, at most 12 words) as PID 1 of a new namespace with the shim preloaded, under
+ * strace -f -c counting the system calls `trace` names (strace's -e trace= list) over the whole
+ * run; strace's summary goes to a new file whose path is written into summary (at least 32 bytes;
+ * the caller unlinks it). Counts, never times. Needs /usr/bin/strace (tests/install-deps.sh). */
+void run_counted(const char *trace, const char *const program[], double timeout_s, char *summary,
+                 struct run_result *r);
 void run_result_free(struct run_result *r);
 
 /* Monotonic clock in seconds. */

@@ -46,22 +46,13 @@ static void read_table(const char *path, long calls[KINDS])
 
 static void count(const char *kind, int ops, const char *mode, long calls[KINDS])
 {
-	char summary[] = "/tmp/reap-costs-XXXXXX", n[16], preload[4200];
-	int fd = mkstemp(summary);
+	char summary[32], n[16];
 	struct run_result r;
 
-	cr_assert(fd >= 0, "mkstemp");
-	close(fd);
-	cr_assert(access("/usr/bin/strace", X_OK) == 0, "needs strace (tests/install-deps.sh)");
 	snprintf(n, sizeof(n), "%d", ops);
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", shim_path());
-	const char *argv[] = {"/usr/bin/strace", "-f", "-qq", "-c", "--seccomp-bpf",
-			      "-e", "trace=rt_sigprocmask,rt_sigaction,waitid,rt_sigreturn", "-o", summary,
-			      "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--",
-			      "/usr/bin/env", preload, scenario("child_costs"), kind, n, mode, NULL};
-	struct run_opts opts = {.pid1 = false, .preload = false, .timeout_s = 120};
+	const char *program[] = {scenario("child_costs"), kind, n, mode, NULL};
 
-	run(argv, &opts, &r);
+	run_counted("rt_sigprocmask,rt_sigaction,waitid,rt_sigreturn", program, 120, summary, &r);
 	read_table(summary, calls);
 	unlink(summary);
 	cr_assert(!r.timed_out && r.exit_code == 0 && strstr(r.out, "OK ") != NULL,
