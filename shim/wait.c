@@ -131,6 +131,16 @@ static void no_children(idtype_t idtype, int options)
 	errno = saved_errno;
 }
 
+/* A handler of the program cut a wait short (EINTR). The shim may have handed it a child's exit
+ * that it found while handling another signal (an orphan's), which the wait itself would have
+ * reported: the kernel looks at the children before it looks at pending signals. So a wait cut
+ * short by a handler looks once more without blocking, and the EINTR stands only if nothing of the
+ * program's is ready. */
+static bool cut_short_by_program(int r, int options)
+{
+	return r < 0 && errno == EINTR && !(options & WNOHANG);
+}
+
 static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage)
 {
 	int st = 0, saved_errno = errno;
@@ -145,6 +155,10 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 				break;
 			}
 			errno = saved_errno;
+		}
+		if (cut_short_by_program(r, options) && (r = LIBC(wait4)(pid, &st, options | WNOHANG, usage)) <= 0) {
+			errno = EINTR;
+			return -1;
 		}
 		if (r <= 0) {
 			return r;
@@ -167,6 +181,7 @@ static pid_t wait4_any(pid_t pid, int *status, int options, struct rusage *usage
 	idtype_t idtype = pid == -1 ? P_ALL : P_PGID;
 	pid_t pgid = pid == 0 ? getpgrp() : -pid;
 	int saved_errno = errno;
+	bool interrupted = false; /* by a handler of the program: only what is ready now, else EINTR */
 
 	for (;;) {
 		struct rusage ru;
@@ -175,14 +190,22 @@ static pid_t wait4_any(pid_t pid, int *status, int options, struct rusage *usage
 		pid_t r;
 
 		if (!own_may_match(idtype, pgid)) {
-			errno = ECHILD;
+			errno = interrupted ? EINTR : ECHILD;
 			return -1;
 		}
 		mark = registry_mark();
-		r = LIBC(wait4)(pid, &st, options, usage != NULL ? &ru : NULL);
-		if (r < 0 && signals_eintr_is_shims(runs)) {
+		r = LIBC(wait4)(pid, &st, interrupted ? options | WNOHANG : options, usage != NULL ? &ru : NULL);
+		if (r < 0 && !interrupted && signals_eintr_is_shims(runs)) {
 			errno = saved_errno;
 			continue;
+		}
+		if (!interrupted && cut_short_by_program(r, options)) {
+			interrupted = true;
+			continue;
+		}
+		if (interrupted && r <= 0) {
+			errno = EINTR;
+			return -1;
 		}
 		if (r < 0) {
 			no_children(idtype, options);
@@ -248,6 +271,14 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 		}
 		errno = saved_errno;
 	}
+	if (cut_short_by_program(r, options) &&
+	    (call_waitid(idtype, id, &report, options | WNOHANG, usage) != 0 || report.si_pid == 0)) {
+		errno = EINTR;
+		return -1;
+	}
+	if (r != 0 && report.si_pid != 0) {
+		r = 0;
+	}
 	if (r == 0) {
 		if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
 			registry_forget(report.si_pid, status_from_info(&report));
@@ -281,6 +312,7 @@ static int waitid_any(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 {
 	pid_t pgid = idtype == P_PGID && id == 0 ? getpgrp() : (pid_t)id;
 	int saved_errno = errno;
+	bool interrupted = false; /* by a handler of the program: only what is ready now, else EINTR */
 
 	for (;;) {
 		siginfo_t report;
@@ -290,15 +322,23 @@ static int waitid_any(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 		int r;
 
 		if (!own_may_match(idtype, pgid)) {
-			errno = ECHILD;
+			errno = interrupted ? EINTR : ECHILD;
 			return -1;
 		}
 		memset(&report, 0, sizeof(report));
 		mark = registry_mark();
-		r = call_waitid(idtype, id, &report, options, usage != NULL ? &ru : NULL);
-		if (r < 0 && signals_eintr_is_shims(runs)) {
+		r = call_waitid(idtype, id, &report, interrupted ? options | WNOHANG : options, usage != NULL ? &ru : NULL);
+		if (r < 0 && !interrupted && signals_eintr_is_shims(runs)) {
 			errno = saved_errno;
 			continue;
+		}
+		if (!interrupted && cut_short_by_program(r, options)) {
+			interrupted = true;
+			continue;
+		}
+		if (interrupted && (r < 0 || report.si_pid == 0)) {
+			errno = EINTR;
+			return -1;
 		}
 		if (r < 0) {
 			no_children(idtype, options);
