@@ -68,13 +68,11 @@ static void pin_opt_in(enum reap_mode mode, pid_t self)
 	if (mode != MODE_SUBREAPER && mode != MODE_SPLIT) {
 		return;
 	}
-	log_begin(&value); /* only its buffer */
-	value.len = 0;
+	log_clear(&value);
 	log_str(&value, config_mode_name(mode));
 	log_str(&value, ":");
 	log_int(&value, self);
-	value.text[value.len] = '\0';
-	setenv("REAP_MODE", value.text, 1);
+	setenv("REAP_MODE", log_text(&value), 1);
 }
 
 /* REAP_VERBOSE=2: which mode, and why. */

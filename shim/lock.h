@@ -13,6 +13,23 @@
  * then needs no system call. */
 extern __thread int signals_held __attribute__((tls_model("initial-exec")));
 
+/* A window with every signal blocked in the calling thread (saved: the mask before, may be NULL),
+ * in which the locks taken need no system call; closed by setting mask again. */
+static inline void hold_signals(sigset_t *saved)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, saved);
+	signals_held = 1;
+}
+
+static inline void release_signals(const sigset_t *mask)
+{
+	signals_held = 0;
+	sigprocmask(SIG_SETMASK, mask, NULL);
+}
+
 static inline void lock_take(int *lock, sigset_t *saved_mask)
 {
 	sigset_t all;

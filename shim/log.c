@@ -17,6 +17,17 @@ void log_begin(struct log_line *line)
 	log_str(line, "reap: ");
 }
 
+void log_clear(struct log_line *line)
+{
+	line->len = 0;
+}
+
+const char *log_text(struct log_line *line)
+{
+	line->text[line->len] = '\0';
+	return line->text;
+}
+
 void log_str(struct log_line *line, const char *s)
 {
 	/* One byte stays free for the newline. */

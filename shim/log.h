@@ -12,6 +12,10 @@ struct log_line {
 };
 
 void log_begin(struct log_line *line);
+/* The same buffer as a string builder, without the prefix (a /proc path, a variable's value):
+ * log_clear empties it, log_text ends the string and returns it. */
+void log_clear(struct log_line *line);
+const char *log_text(struct log_line *line);
 void log_str(struct log_line *line, const char *s);
 void log_int(struct log_line *line, long value);
 /* s with C-style escapes (\n, \t, \", \\, \xHH for any other byte outside printable ASCII), so

@@ -31,6 +31,7 @@
 
 #include "active.h"
 #include "children.h"
+#include "log.h"
 #include "real.h"
 #include "registry.h"
 
@@ -42,40 +43,22 @@ bool ptrace_used(void)
 	return __atomic_load_n(&traces, __ATOMIC_RELAXED) != 0;
 }
 
-/* "PREFIX<n>SUFFIX" into buf (64 bytes). */
-static void proc_path(char *buf, const char *prefix, long n, const char *suffix)
-{
-	char digits[24];
-	size_t len = 0, d = 0;
-
-	while (*prefix != '\0') {
-		buf[len++] = *prefix++;
-	}
-	do {
-		digits[d++] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n > 0);
-	while (d > 0) {
-		buf[len++] = digits[--d];
-	}
-	while (*suffix != '\0') {
-		buf[len++] = *suffix++;
-	}
-	buf[len] = '\0';
-}
-
 /* The tracing thread of pid, from /proc/PID/status (0: none, or no such process). */
 static pid_t tracer_of(pid_t pid)
 {
 	static const char key[] = "\nTracerPid:";
-	char path[64], text[1024];
+	struct log_line path;
+	char text[1024];
 	const char *at;
 	ssize_t n;
 	pid_t tracer = 0;
 	int fd;
 
-	proc_path(path, "/proc/", pid, "/status");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	log_clear(&path);
+	log_str(&path, "/proc/");
+	log_int(&path, pid);
+	log_str(&path, "/status");
+	fd = open(log_text(&path), O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		return 0;
 	}
@@ -99,13 +82,15 @@ static pid_t tracer_of(pid_t pid)
 
 static bool is_our_thread(pid_t tid)
 {
-	char path[64];
+	struct log_line path;
 
 	if (tid == getpid()) {
 		return true;
 	}
-	proc_path(path, "/proc/self/task/", tid, "");
-	return access(path, F_OK) == 0;
+	log_clear(&path);
+	log_str(&path, "/proc/self/task/");
+	log_int(&path, tid);
+	return access(log_text(&path), F_OK) == 0;
 }
 
 bool ptrace_claims(pid_t pid)

@@ -101,13 +101,11 @@ static void read_name(pid_t pid, char name[17])
 	ssize_t n = -1;
 	int fd;
 
-	log_begin(&path); /* only its buffer: "reap: " is overwritten */
-	path.len = 0;
+	log_clear(&path);
 	log_str(&path, "/proc/");
 	log_int(&path, pid);
 	log_str(&path, "/comm");
-	path.text[path.len] = '\0';
-	fd = open(path.text, O_RDONLY | O_CLOEXEC);
+	fd = open(log_text(&path), O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, name, 16);
 		close(fd);

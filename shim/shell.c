@@ -163,24 +163,6 @@ static void cancel_system(void *arg)
 	sigchld_collected(call->pid, -1, &call->mask);
 }
 
-/* Every signal is blocked while the dispositions change and the shell is recorded, so that the
- * locks taken on the way need no change of the mask; the wait has only SIGCHLD blocked, as in
- * libc's system. */
-static void block_all(sigset_t *saved)
-{
-	sigset_t all;
-
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, saved);
-	signals_held = 1;
-}
-
-static void unblock_to(const sigset_t *mask)
-{
-	signals_held = 0;
-	sigprocmask(SIG_SETMASK, mask, NULL);
-}
-
 static int run_system(const char *command)
 {
 	struct system_call call;
@@ -188,7 +170,10 @@ static int run_system(const char *command)
 	sigset_t waiting, defaults;
 	int status = 0, rc;
 
-	block_all(&call.mask);
+	/* Every signal is blocked while the dispositions change and the shell is recorded, so that the
+	 * locks taken on the way need no change of the mask; the wait has only SIGCHLD blocked, as in
+	 * libc's system. */
+	hold_signals(&call.mask);
 	ignore_interrupts();
 	sigemptyset(&defaults);
 	if (saved_int.sa_handler != SIG_IGN) {
@@ -205,7 +190,7 @@ static int run_system(const char *command)
 	posix_spawnattr_destroy(&attr);
 	waiting = call.mask;
 	sigaddset(&waiting, SIGCHLD);
-	unblock_to(&waiting);
+	release_signals(&waiting);
 
 	if (rc == 0) {
 		cancellable(wait_system, cancel_system, &call);
@@ -213,12 +198,12 @@ static int run_system(const char *command)
 	} else {
 		status = SHELL_FAILED_STATUS;
 	}
-	block_all(NULL);
+	hold_signals(NULL);
 	restore_interrupts();
 	/* The SIGCHLD held back during the call arrives here (unless the caller blocks it too), and
 	 * the program's handler must still hear of the shell, as it does with glibc: the pid is
 	 * forgotten only after that. */
-	unblock_to(&call.mask);
+	release_signals(&call.mask);
 	if (rc == 0) {
 		sigchld_collected(call.pid, status, &call.mask);
 	}

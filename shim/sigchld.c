@@ -444,7 +444,7 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 		kernel->sa_flags = SA_SIGINFO | SA_RESTART | (program->sa_flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
 	} else {
 		/* The program's own handler runs inside ours, with the flags it asked for, and under its
-		 * mask (program_mask). */
+		 * mask (open_mask). */
 		kernel->sa_flags = SA_SIGINFO | (program->sa_flags & kept);
 	}
 }

@@ -148,12 +148,11 @@ static bool same_action(const struct sigaction *a, const struct sigaction *b)
 void signals_manage_all(const sigset_t *sigs, policy_fn *fn)
 {
 	struct sigaction fresh = {.sa_handler = SIG_DFL}, guess, now, kernel;
-	sigset_t all, saved;
+	sigset_t saved;
 
 	sigemptyset(&fresh.sa_mask);
 	fn(&fresh, &guess);
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &saved);
+	hold_signals(&saved);
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (sigismember(sigs, sig) != 1 || policy[sig] != NULL || LIBC(sigaction)(sig, &guess, &now) != 0) {
 			continue;
@@ -168,7 +167,7 @@ void signals_manage_all(const sigset_t *sigs, policy_fn *fn)
 		kernel_shim[sig] = is_shim_handler(&kernel);
 		__atomic_store_n(&policy[sig], fn, __ATOMIC_RELEASE);
 	}
-	sigprocmask(SIG_SETMASK, &saved, NULL);
+	release_signals(&saved);
 }
 
 void signals_watch(int sig, installed_fn *installed)

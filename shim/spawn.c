@@ -23,6 +23,7 @@
 #include "active.h"
 #include "exports.h"
 #include "ipcwaits.h"
+#include "lock.h"
 #include "ptrace.h"
 #include "real.h"
 #include "registry.h"
@@ -66,27 +67,23 @@ static void birth_end_blocked(pid_t pid)
  * needs no further change of the mask. */
 static long tracked(long (*create)(void *), void *arg, bool unlock_in_child)
 {
-	sigset_t all, saved;
+	sigset_t saved;
 	long pid;
 	int saved_errno;
 
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &saved);
-	signals_held = 1;
+	hold_signals(&saved);
 	registry_birth_begin();
 	pid = create(arg);
 	if (pid == 0) {
 		if (unlock_in_child) {
 			spawn_reset_in_child();
 		}
-		signals_held = 0;
-		sigprocmask(SIG_SETMASK, &saved, NULL);
+		release_signals(&saved);
 		return 0;
 	}
 	saved_errno = errno;
 	spawn_birth_end(pid > 0 ? (pid_t)pid : 0);
-	signals_held = 0;
-	sigprocmask(SIG_SETMASK, &saved, NULL);
+	release_signals(&saved);
 	errno = saved_errno;
 	return pid;
 }

@@ -156,9 +156,12 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 			}
 			errno = saved_errno;
 		}
-		if (cut_short_by_program(r, options) && (r = LIBC(wait4)(pid, &st, options | WNOHANG, usage)) <= 0) {
-			errno = EINTR;
-			return -1;
+		if (cut_short_by_program(r, options)) {
+			r = LIBC(wait4)(pid, &st, options | WNOHANG, usage);
+			if (r <= 0) {
+				errno = EINTR;
+				return -1;
+			}
 		}
 		if (r <= 0) {
 			return r;
@@ -271,12 +274,11 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 		}
 		errno = saved_errno;
 	}
-	if (cut_short_by_program(r, options) &&
-	    (call_waitid(idtype, id, &report, options | WNOHANG, usage) != 0 || report.si_pid == 0)) {
-		errno = EINTR;
-		return -1;
-	}
-	if (r != 0 && report.si_pid != 0) {
+	if (cut_short_by_program(r, options)) {
+		if (call_waitid(idtype, id, &report, options | WNOHANG, usage) != 0 || report.si_pid == 0) {
+			errno = EINTR;
+			return -1;
+		}
 		r = 0;
 	}
 	if (r == 0) {
