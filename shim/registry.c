@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -35,30 +36,54 @@
 /* While the kernel reaps: the first look for stale entries, and the least between two. */
 #define MIN_PRUNE 64
 
-struct slot {
-	pid_t pid;
-	unsigned flags;
-	unsigned born; /* the recording's number (recorded); 0: adopted at start */
-};
+/* An entry is one word, so that each change of it is one compare-and-swap and no two threads can
+ * both act on one state (an exit handed to the program's handler by one and remembered as unheard
+ * by another): the pid, the flags, and the recording's number in the low BORN_BITS bits. Numbers
+ * are compared as a difference, which stays unambiguous because an entry older than RESTAMP_AGE is
+ * stamped RESTAMP_AGE old again every RESTAMP_AGE births: a mark is never that old. */
+typedef uint64_t entry_t;
+#define BORN_BITS 30
+#define BORN_MASK ((1u << BORN_BITS) - 1)
+#define RESTAMP_AGE (1u << (BORN_BITS - 3))
+
+static entry_t entry_make(pid_t pid, unsigned flags, unsigned born)
+{
+	return (uint32_t)pid | (entry_t)flags << 32 | (entry_t)(born & BORN_MASK) << 34;
+}
+
+static pid_t entry_pid(entry_t e)
+{
+	return (pid_t)(uint32_t)e;
+}
+
+static unsigned entry_flags(entry_t e)
+{
+	return (unsigned)(e >> 32) & 3u;
+}
+
+static unsigned entry_born(entry_t e)
+{
+	return (unsigned)(e >> 34);
+}
 
 struct table {
 	size_t capacity; /* a power of two */
-	struct slot slots[];
+	entry_t slots[];
 };
 
 static int lock;
-static struct table *current; /* NULL before the first insert */
-static unsigned version;      /* odd while entries move within the current table */
-static size_t live;           /* own children recorded */
-static size_t used;           /* live plus tombstones */
-static int births;            /* creating calls in flight */
-static int opaque;            /* libc-internal child windows in flight */
-static unsigned recorded;     /* births recorded so far (wraps; compared as a difference) */
-static int kernel_reaps;      /* SIGCHLD ignored or SA_NOCLDWAIT: entries go stale unseen */
-static size_t prune_at = MIN_PRUNE; /* live entries at which to look for stale ones again */
-static size_t alive_hint;     /* slot where registry_any_alive() last found a child */
-static pid_t group_hint;      /* the own child registry_any_in_group() last found */
-static int forgetting;        /* removals in progress, in all threads (remove_slot) */
+static struct table *current;          /* NULL before the first insert */
+static unsigned version;               /* odd while entries move within the current table */
+static size_t live;                    /* own children recorded */
+static size_t used;                    /* live plus tombstones */
+static int births;                     /* creating calls in flight */
+static int opaque;                     /* libc-internal child windows in flight */
+static unsigned recorded;              /* births recorded so far (wraps; compared as a difference) */
+static int kernel_reaps;               /* SIGCHLD ignored or SA_NOCLDWAIT: entries go stale unseen */
+static size_t prune_at;                /* live entries at which to look for stale ones again */
+static size_t alive_hint;              /* slot where registry_any_alive() last found a child */
+static pid_t group_hint;               /* the own child registry_any_in_group() last found */
+static int forgetting;                 /* removals in progress, in all threads (remove_slot) */
 static __thread int forgetting_here __attribute__((tls_model("initial-exec")));
 
 static size_t home(pid_t pid, size_t capacity)
@@ -66,12 +91,17 @@ static size_t home(pid_t pid, size_t capacity)
 	return ((unsigned)pid * 2654435761u) & (capacity - 1);
 }
 
-static pid_t slot_pid(const struct slot *s)
+static entry_t slot_load(const entry_t *slot)
 {
-	return __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 }
 
-static struct slot *find_in(struct table *t, pid_t pid)
+static pid_t slot_pid(const entry_t *slot)
+{
+	return entry_pid(slot_load(slot));
+}
+
+static entry_t *find_in(struct table *t, pid_t pid)
 {
 	if (t == NULL) {
 		return NULL;
@@ -88,33 +118,32 @@ static struct slot *find_in(struct table *t, pid_t pid)
 	return NULL;
 }
 
-/* Lock-free lookup of pid, made again if entries moved meanwhile; copies the entry to *entry. */
-static bool look_up(pid_t pid, struct slot *entry)
+/* Lock-free lookup of pid, made again if entries moved meanwhile; copies the entry to *found. */
+static bool look_up(pid_t pid, entry_t *found)
 {
 	for (;;) {
 		unsigned v = __atomic_load_n(&version, __ATOMIC_ACQUIRE);
-		struct slot *s;
+		entry_t *slot;
 
 		if (v & 1) {
 			sched_yield();
 			continue;
 		}
-		s = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid);
-		if (s != NULL) {
-			entry->flags = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE);
-			entry->born = __atomic_load_n(&s->born, __ATOMIC_ACQUIRE);
-			s = slot_pid(s) == pid ? s : NULL; /* removed meanwhile */
+		slot = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid);
+		if (slot != NULL) {
+			*found = slot_load(slot);
+			slot = entry_pid(*found) == pid ? slot : NULL; /* removed meanwhile */
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&version, __ATOMIC_RELAXED) == v) {
-			return s != NULL;
+			return slot != NULL;
 		}
 	}
 }
 
 static struct table *new_table(size_t capacity)
 {
-	struct table *t = mmap(NULL, sizeof(*t) + capacity * sizeof(struct slot), PROT_READ | PROT_WRITE,
+	struct table *t = mmap(NULL, sizeof(*t) + capacity * sizeof(entry_t), PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (t == MAP_FAILED) {
@@ -124,16 +153,14 @@ static struct table *new_table(size_t capacity)
 	return t;
 }
 
-static void place(struct table *t, const struct slot *entry)
+static void place(struct table *t, entry_t e)
 {
-	size_t i = home(entry->pid, t->capacity);
+	size_t i = home(entry_pid(e), t->capacity);
 
-	while (t->slots[i].pid != SLOT_EMPTY && t->slots[i].pid != SLOT_GONE) {
+	while (t->slots[i] != SLOT_EMPTY && entry_pid(t->slots[i]) != SLOT_GONE) {
 		i = (i + 1) & (t->capacity - 1);
 	}
-	__atomic_store_n(&t->slots[i].flags, entry->flags, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->slots[i].born, entry->born, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->slots[i].pid, entry->pid, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->slots[i], e, __ATOMIC_RELEASE);
 }
 
 /* Counts live entries again after they moved, since a lock-free removal may have raced the move.
@@ -165,10 +192,9 @@ static bool make_room(void)
 		}
 		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
 		for (size_t i = 0; old != NULL && i < old->capacity; i++) {
-			struct slot entry = old->slots[i];
-			entry.pid = slot_pid(&old->slots[i]);
-			if (entry.pid > 0) {
-				place(t, &entry);
+			entry_t e = slot_load(&old->slots[i]);
+			if (entry_pid(e) > 0) {
+				place(t, e);
 			}
 		}
 		__atomic_store_n(&current, t, __ATOMIC_RELEASE);
@@ -182,39 +208,65 @@ static bool make_room(void)
 		return false;
 	}
 	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
-	memcpy(scratch->slots, old->slots, old->capacity * sizeof(struct slot));
-	memset(old->slots, 0, old->capacity * sizeof(struct slot));
+	memcpy(scratch->slots, old->slots, old->capacity * sizeof(entry_t));
+	memset(old->slots, 0, old->capacity * sizeof(entry_t));
 	for (size_t i = 0; i < scratch->capacity; i++) {
-		if (scratch->slots[i].pid > 0) {
-			place(old, &scratch->slots[i]);
+		if (entry_pid(scratch->slots[i]) > 0) {
+			place(old, scratch->slots[i]);
 		}
 	}
 	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
-	munmap(scratch, sizeof(*scratch) + scratch->capacity * sizeof(struct slot));
+	munmap(scratch, sizeof(*scratch) + scratch->capacity * sizeof(entry_t));
 	recount();
 	used = live;
 	return true;
 }
 
-/* Lock held. born: the recording's number, 0 for a child adopted at start. */
+/* Marks the slot of pid gone, unless it holds an entry recorded after mark: a child that got the
+ * pid after the one the caller is done with. False if it no longer holds such an entry. status < 0:
+ * the exit is unknown. From the removal until an unheard exit is remembered, the exit is in neither
+ * place: the removal is counted (registry_settle_forgets). */
+static bool remove_slot(entry_t *slot, pid_t pid, int status, unsigned mark);
+
+/* A number that every mark taken from now on compares as older. */
+static unsigned long_ago(void)
+{
+	return __atomic_load_n(&recorded, __ATOMIC_RELAXED) - RESTAMP_AGE;
+}
+
+/* Lock held. born: the recording's number. A pid still listed (its exit went unseen, or a removal
+ * is racing this insert) is marked gone first: the new child gets an entry of its own. */
 static void insert(pid_t pid, unsigned born)
 {
-	struct slot *s = find_in(current, pid);
-	struct slot entry = {.pid = pid, .born = born};
+	entry_t *slot = find_in(current, pid);
 
-	if (s != NULL) { /* a recycled pid is a new child */
-		__atomic_store_n(&s->flags, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->born, born, __ATOMIC_RELEASE);
-		return;
+	if (slot != NULL) {
+		remove_slot(slot, pid, -1, born);
 	}
 	if ((current == NULL || (used + 1) * 2 > current->capacity) && !make_room() &&
 	    (current == NULL || used + 1 >= current->capacity)) {
 		log_verbose2("out of memory: a child is not recorded as own", "");
 		return;
 	}
-	place(current, &entry);
+	place(current, entry_make(pid, 0, born));
 	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
 	used++;
+}
+
+/* Every RESTAMP_AGE births, entries older than that are stamped that old again (lock held): the
+ * difference between any entry's number and a mark stays below half the numbers' range. */
+static void restamp(void)
+{
+	unsigned now = __atomic_load_n(&recorded, __ATOMIC_RELAXED), old = now - RESTAMP_AGE;
+
+	for (size_t i = 0; (now & (RESTAMP_AGE - 1)) == 0 && current != NULL && i < current->capacity; i++) {
+		entry_t e = slot_load(&current->slots[i]);
+
+		while (entry_pid(e) > 0 && ((now - entry_born(e)) & BORN_MASK) > RESTAMP_AGE &&
+		       !__atomic_compare_exchange_n(&current->slots[i], &e, entry_make(entry_pid(e), entry_flags(e), old),
+						    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		}
+	}
 }
 
 /* Whether a child with this pid exists (alive, stopped or a zombie). Keeps errno. */
@@ -229,19 +281,30 @@ static bool child_exists(pid_t pid)
 	return exists;
 }
 
-/* Marks the slot of pid gone; false if it no longer holds pid. status < 0: the exit is unknown.
- * From the removal until an unheard exit is remembered, the exit is in neither place: the removal
- * is counted (registry_settle_forgets). */
-static bool remove_slot(struct slot *s, pid_t pid, int status)
+static bool born_after(unsigned born, unsigned mark)
 {
-	bool removed;
+	unsigned ahead = (born - mark) & BORN_MASK;
+
+	return ahead != 0 && ahead < (BORN_MASK + 1) / 2;
+}
+
+static bool remove_slot(entry_t *slot, pid_t pid, int status, unsigned mark)
+{
+	entry_t e = slot_load(slot);
+	bool removed = false;
 
 	__atomic_add_fetch(&forgetting, 1, __ATOMIC_SEQ_CST);
 	forgetting_here++;
-	removed = __atomic_compare_exchange_n(&s->pid, &pid, SLOT_GONE, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+	while (entry_pid(e) == pid && !born_after(entry_born(e), mark)) {
+		if (__atomic_compare_exchange_n(slot, &e, entry_make(SLOT_GONE, 0, 0), false, __ATOMIC_SEQ_CST,
+						__ATOMIC_ACQUIRE)) {
+			removed = true;
+			break;
+		}
+	}
 	if (removed) {
 		__atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
-		if (status >= 0 && !(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ANNOUNCED)) {
+		if (status >= 0 && !(entry_flags(e) & ANNOUNCED)) {
 			unheard_remember(pid, status);
 		}
 	}
@@ -267,15 +330,17 @@ void registry_birth_begin(void)
 /* Lock held: drops the entries of children that no longer exist. */
 static void prune_locked(void)
 {
+	unsigned mark = registry_mark();
+
 	for (size_t i = 0; current != NULL && i < current->capacity; i++) {
-		struct slot *s = &current->slots[i];
-		pid_t pid = slot_pid(s);
+		entry_t *slot = &current->slots[i];
+		pid_t pid = slot_pid(slot);
 
 		if (pid > 0 && !child_exists(pid)) {
-			remove_slot(s, pid, -1);
+			remove_slot(slot, pid, -1, mark);
 		}
 	}
-	prune_at = live * 2 > MIN_PRUNE ? live * 2 : MIN_PRUNE;
+	prune_at = live * 2;
 }
 
 bool registry_birth_end(pid_t pid)
@@ -285,7 +350,8 @@ bool registry_birth_end(pid_t pid)
 	if (pid > 0) {
 		lock_take(&lock, &mask);
 		insert(pid, __atomic_add_fetch(&recorded, 1, __ATOMIC_SEQ_CST));
-		if (__atomic_load_n(&kernel_reaps, __ATOMIC_RELAXED) && live >= prune_at) {
+		restamp();
+		if (__atomic_load_n(&kernel_reaps, __ATOMIC_RELAXED) && live >= (prune_at > MIN_PRUNE ? prune_at : MIN_PRUNE)) {
 			prune_locked();
 		}
 		lock_give(&lock, &mask);
@@ -314,45 +380,48 @@ bool registry_undecidable(void)
 	return __atomic_load_n(&births, __ATOMIC_SEQ_CST) != 0 || __atomic_load_n(&opaque, __ATOMIC_SEQ_CST) != 0;
 }
 
-void registry_adopt(pid_t pid)
+/* An entry as old as any, of a child the image had at start or a tracee (flags). */
+static void adopt(pid_t pid, unsigned flags)
 {
-	sigset_t mask;
-
-	lock_take(&lock, &mask);
-	insert(pid, 0);
-	lock_give(&lock, &mask);
-}
-
-void registry_adopt_tracee(pid_t pid)
-{
-	struct slot *s;
 	sigset_t mask;
 
 	lock_take(&lock, &mask);
 	if (find_in(current, pid) == NULL) {
-		insert(pid, 0);
-		s = find_in(current, pid);
-		if (s != NULL) {
-			__atomic_fetch_or(&s->flags, TRACEE, __ATOMIC_ACQ_REL);
+		insert(pid, long_ago());
+		if (flags != 0) {
+			entry_t *slot = find_in(current, pid);
+			if (slot != NULL) {
+				__atomic_fetch_or(slot, (entry_t)flags << 32, __ATOMIC_ACQ_REL);
+			}
 		}
 	}
 	lock_give(&lock, &mask);
 }
 
+void registry_adopt(pid_t pid)
+{
+	adopt(pid, 0);
+}
+
+void registry_adopt_tracee(pid_t pid)
+{
+	adopt(pid, TRACEE);
+}
+
 void registry_forget_tracee(pid_t pid)
 {
-	struct slot entry;
+	entry_t e;
 
-	if (look_up(pid, &entry) && (entry.flags & TRACEE)) {
-		registry_forget(pid, -1);
+	if (look_up(pid, &e) && (entry_flags(e) & TRACEE)) {
+		registry_forget(pid, -1, registry_mark());
 	}
 }
 
 bool registry_is_own(pid_t pid)
 {
-	struct slot entry;
+	entry_t e;
 
-	return look_up(pid, &entry);
+	return look_up(pid, &e);
 }
 
 unsigned registry_mark(void)
@@ -360,52 +429,47 @@ unsigned registry_mark(void)
 	return __atomic_load_n(&recorded, __ATOMIC_SEQ_CST);
 }
 
-static bool recorded_after(const struct slot *entry, unsigned mark)
-{
-	return (int)(entry->born - mark) > 0;
-}
-
 bool registry_reaped_own(pid_t pid, unsigned mark)
 {
-	struct slot entry;
+	entry_t e;
 
-	if (!look_up(pid, &entry)) {
+	if (!look_up(pid, &e)) {
 		return false;
 	}
 	/* Recorded before the call began: that child held the pid until the call reaped it. Recorded
 	 * since: either it got the pid before the reap (and is gone now), or after it (and exists). */
-	return !recorded_after(&entry, mark) || !child_exists(pid);
+	return !born_after(entry_born(e), mark) || !child_exists(pid);
 }
 
 bool registry_recorded_since(pid_t pid, unsigned mark)
 {
-	struct slot entry;
+	entry_t e;
 
-	return look_up(pid, &entry) && recorded_after(&entry, mark);
+	return look_up(pid, &e) && born_after(entry_born(e), mark);
 }
 
 /* Lock-free in the common case: the slot is marked gone with compare-and-swap. If entries moved
- * meanwhile, the move may have copied the pid already: the removal is made again under the lock,
- * which also counts the live entries afresh. */
-void registry_forget(pid_t pid, int status)
+ * meanwhile, the move may have copied the entry already: the removal is made again under the
+ * lock, which also counts the live entries afresh. */
+void registry_forget(pid_t pid, int status, unsigned mark)
 {
 	unsigned v = __atomic_load_n(&version, __ATOMIC_SEQ_CST);
-	struct slot *s;
+	entry_t *slot;
 	sigset_t mask;
 
 	if (!(v & 1)) {
-		s = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid);
-		if (s != NULL) {
-			remove_slot(s, pid, status);
+		slot = find_in(__atomic_load_n(&current, __ATOMIC_ACQUIRE), pid);
+		if (slot != NULL) {
+			remove_slot(slot, pid, status, mark);
 		}
 		if (__atomic_load_n(&version, __ATOMIC_SEQ_CST) == v) {
 			return;
 		}
 	}
 	lock_take(&lock, &mask);
-	s = find_in(current, pid);
-	if (s != NULL) {
-		remove_slot(s, pid, status);
+	slot = find_in(current, pid);
+	if (slot != NULL) {
+		remove_slot(slot, pid, status, mark);
 	}
 	recount();
 	lock_give(&lock, &mask);
@@ -418,7 +482,7 @@ void registry_forget_all(void)
 	lock_take(&lock, &mask);
 	if (current != NULL) {
 		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
-		memset(current->slots, 0, current->capacity * sizeof(struct slot));
+		memset(current->slots, 0, current->capacity * sizeof(entry_t));
 		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
 	}
 	__atomic_store_n(&live, 0, __ATOMIC_RELAXED);
@@ -433,30 +497,32 @@ size_t registry_count(void)
 
 bool registry_announced(pid_t pid)
 {
-	struct slot entry;
+	entry_t e;
 
-	return look_up(pid, &entry) && (entry.flags & ANNOUNCED);
+	return look_up(pid, &e) && (entry_flags(e) & ANNOUNCED);
 }
 
-/* Under the lock: a lock-free retry after entries moved would see its own mark and miss a report. */
+/* The flag is set with compare-and-swap on the whole entry: a removal in another thread either
+ * came first (nothing is announced: that removal remembered the exit as unheard) or sees the flag
+ * (and does not remember it). Under the lock, so that no move copies the entry meanwhile. */
 bool registry_announce_as_of(pid_t pid, unsigned mark)
 {
 	sigset_t mask;
-	struct slot *s;
+	entry_t *slot, e;
 	bool fresh = false;
 
 	lock_take(&lock, &mask);
-	s = find_in(current, pid);
-	if (s != NULL && !recorded_after(s, mark)) {
-		fresh = !(__atomic_fetch_or(&s->flags, ANNOUNCED, __ATOMIC_ACQ_REL) & ANNOUNCED);
+	slot = find_in(current, pid);
+	e = slot != NULL ? slot_load(slot) : 0;
+	while (slot != NULL && entry_pid(e) == pid && !born_after(entry_born(e), mark) && !(entry_flags(e) & ANNOUNCED)) {
+		if (__atomic_compare_exchange_n(slot, &e, e | (entry_t)ANNOUNCED << 32, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			fresh = true;
+			break;
+		}
 	}
 	lock_give(&lock, &mask);
 	return fresh;
-}
-
-bool registry_announce(pid_t pid)
-{
-	return registry_announce_as_of(pid, registry_mark());
 }
 
 /* The own child found last is asked first: a program's children usually share its group, so the
@@ -505,8 +571,8 @@ bool registry_any_alive(void)
 	lock_take(&lock, &mask);
 	for (size_t n = 0; current != NULL && n < current->capacity && !found; n++) {
 		size_t i = (alive_hint + n) & (current->capacity - 1);
-		struct slot *s = &current->slots[i];
-		pid_t pid = slot_pid(s);
+		entry_t *slot = &current->slots[i];
+		pid_t pid = slot_pid(slot);
 
 		if (pid <= 0) {
 			continue;
@@ -515,7 +581,7 @@ bool registry_any_alive(void)
 			alive_hint = i;
 			found = true;
 		} else {
-			remove_slot(s, pid, -1);
+			remove_slot(slot, pid, -1, registry_mark());
 		}
 	}
 	lock_give(&lock, &mask);

@@ -39,20 +39,20 @@ bool registry_reaped_own(pid_t pid, unsigned mark);
 /* Whether an own child with this pid was recorded after mark. */
 bool registry_recorded_since(pid_t pid, unsigned mark);
 
-/* The program consumed the child's exit (status: its wait status, or -1 where the shim's own code
- * collected it and already told the program's handler). */
-void registry_forget(pid_t pid, int status);
+/* The program consumed the exit of the child that held pid when mark was taken (status: its wait
+ * status, or -1 where the shim's own code collected it and already told the program's handler). An
+ * entry recorded after mark is a new child that got the pid since: it stays. */
+void registry_forget(pid_t pid, int status, unsigned mark);
 void registry_forget_all(void);  /* the kernel said there are no children at all */
 /* Returns once no other thread is removing an entry: an own exit a wait reaped and is forgetting
  * is then either still listed or remembered as unheard (unheard.h). */
 void registry_settle_forgets(void);
 size_t registry_count(void);
-/* Marks the exit of own child pid as handed to the program's SIGCHLD handler; false if it was. */
-bool registry_announce(pid_t pid);
-/* The same for an exit a look taken after mark saw, either the zombie itself or no child holding
- * the pid (a wait reaped it and has not forgotten it yet, or the kernel reaped it: SIGCHLD ignored,
- * SA_NOCLDWAIT): false also when the entry was recorded after mark (it may be a new child that got
- * the pid after the look). */
+/* Marks the exit of own child pid as handed to the program's SIGCHLD handler; false if it was.
+ * mark: taken before the look that saw the exit, either the zombie itself or no child holding the
+ * pid (a wait reaped it and has not forgotten it yet, or the kernel reaped it: SIGCHLD ignored,
+ * SA_NOCLDWAIT). False also when the entry was recorded after mark: it may be a new child that got
+ * the pid after the look. */
 bool registry_announce_as_of(pid_t pid, unsigned mark);
 /* Whether pid is own and its exit was handed to the program's handler already. */
 bool registry_announced(pid_t pid);

@@ -78,8 +78,10 @@ static void restore_interrupts(void)
 	pthread_mutex_unlock(&system_lock);
 }
 
+/* *mark: a mark taken once the shell is recorded, which a child that gets its pid after it is
+ * reaped is recorded after (registry_forget). */
 static pid_t spawn_shell(const char *command, const posix_spawn_file_actions_t *actions,
-			 const posix_spawnattr_t *attr, int *rc)
+			 const posix_spawnattr_t *attr, int *rc, unsigned *mark)
 {
 	char *argv[] = {"sh", "-c", (char *)command, NULL};
 	pid_t pid = 0;
@@ -87,6 +89,7 @@ static pid_t spawn_shell(const char *command, const posix_spawn_file_actions_t *
 	registry_birth_begin();
 	*rc = LIBC(posix_spawn)(&pid, SHELL_PATH, actions, attr, argv, environ);
 	spawn_birth_end(*rc == 0 ? pid : 0);
+	*mark = registry_mark();
 	return *rc == 0 ? pid : -1;
 }
 
@@ -110,6 +113,7 @@ static pid_t wait_for(pid_t pid, int *status)
 
 struct system_call {
 	pid_t pid;
+	unsigned mark;
 	sigset_t mask;
 	int status;
 };
@@ -160,7 +164,7 @@ static void cancel_system(void *arg)
 	wait_for(call->pid, &status);
 	restore_interrupts();
 	sigprocmask(SIG_SETMASK, &call->mask, NULL);
-	sigchld_collected(call->pid, -1, &call->mask);
+	sigchld_collected(call->pid, -1, &call->mask, call->mark);
 }
 
 static int run_system(const char *command)
@@ -186,7 +190,7 @@ static int run_system(const char *command)
 	posix_spawnattr_setsigdefault(&attr, &defaults);
 	posix_spawnattr_setsigmask(&attr, &call.mask);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	call.pid = spawn_shell(command, NULL, &attr, &rc);
+	call.pid = spawn_shell(command, NULL, &attr, &rc, &call.mark);
 	posix_spawnattr_destroy(&attr);
 	waiting = call.mask;
 	sigaddset(&waiting, SIGCHLD);
@@ -205,7 +209,7 @@ static int run_system(const char *command)
 	 * forgotten only after that. */
 	release_signals(&call.mask);
 	if (rc == 0) {
-		sigchld_collected(call.pid, status, &call.mask);
+		sigchld_collected(call.pid, status, &call.mask, call.mark);
 	}
 	if (rc != 0) {
 		errno = rc;
@@ -233,6 +237,7 @@ REAP_EXPORT int system(const char *command)
 struct pipe_stream {
 	FILE *file;
 	pid_t pid;
+	unsigned mark;
 	struct pipe_stream *next;
 };
 
@@ -309,7 +314,7 @@ static FILE *open_stream(const char *command, bool reading, bool cloexec)
 	posix_spawn_file_actions_adddup2(&actions, theirs, target);
 	pthread_mutex_lock(&streams_lock);
 	close_other_streams(&actions, target);
-	stream->pid = spawn_shell(command, &actions, NULL, &rc);
+	stream->pid = spawn_shell(command, &actions, NULL, &rc, &stream->mark);
 	posix_spawn_file_actions_destroy(&actions);
 	close(theirs);
 	if (rc == 0 && (cloexec || fcntl(ours, F_SETFD, 0) == 0)) {
@@ -330,7 +335,7 @@ static FILE *open_stream(const char *command, bool reading, bool cloexec)
 		close(ours);
 		if (rc == 0) {
 			wait_for(stream->pid, &status);
-			sigchld_collected(stream->pid, -1, NULL);
+			sigchld_collected(stream->pid, -1, NULL, stream->mark);
 		}
 		free(stream);
 		errno = saved_errno;
@@ -399,7 +404,7 @@ static int close_stream(struct pipe_stream *stream)
 		status = -1;
 	}
 	pthread_setcancelstate(state, NULL);
-	sigchld_collected(stream->pid, status, NULL);
+	sigchld_collected(stream->pid, status, NULL, stream->mark);
 	free(stream);
 #if defined(__GLIBC__)
 	return status != 0 ? status : flushed;

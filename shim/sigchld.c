@@ -169,7 +169,7 @@ static size_t replay_parked(struct reaper_view *view, siginfo_t *out)
 	return n;
 }
 
-void sigchld_collected(pid_t pid, int status, const sigset_t *mask)
+void sigchld_collected(pid_t pid, int status, const sigset_t *mask, unsigned mark)
 {
 	struct sigaction program;
 	sigset_t now;
@@ -177,7 +177,7 @@ void sigchld_collected(pid_t pid, int status, const sigset_t *mask)
 
 	signals_program_action(SIGCHLD, &program);
 	if (status == -1 || program.sa_handler == SIG_IGN) {
-		registry_forget(pid, -1);
+		registry_forget(pid, -1, mark);
 		return;
 	}
 	if (mask == NULL) {
@@ -188,11 +188,11 @@ void sigchld_collected(pid_t pid, int status, const sigset_t *mask)
 		/* Its signal is pending here, or merged into one that is: remembered as unheard, the
 		 * exit is handed to the program's handler when that signal comes (unless the handler
 		 * has already heard of it). */
-		registry_forget(pid, status);
+		registry_forget(pid, status, mark);
 		return;
 	}
-	if (program.sa_handler == SIG_DFL || !registry_announce(pid)) {
-		registry_forget(pid, -1); /* no handler, or it has already heard of this exit */
+	if (program.sa_handler == SIG_DFL || !registry_announce_as_of(pid, mark)) {
+		registry_forget(pid, -1, mark); /* no handler, or it has already heard of this exit */
 		return;
 	}
 	info_from_status(pid, status, &report);
@@ -203,7 +203,7 @@ void sigchld_collected(pid_t pid, int status, const sigset_t *mask)
 	/* Directed at this thread with SIGCHLD unblocked: delivered before the call returns. */
 	kernel_queue_to_this_thread(SIGCHLD, (union sigval){.sival_ptr = &report});
 	__atomic_store_n(&announcing, NULL, __ATOMIC_SEQ_CST);
-	registry_forget(pid, -1);
+	registry_forget(pid, -1, mark);
 }
 
 static bool is_announcement(const siginfo_t *info)

@@ -19,8 +19,8 @@ void sigchld_resume(void);
  * when it could not): the program's SIGCHLD handler hears of that exit once, as with libc. If its
  * signal merged into a foreign one, it hears of it now, on this thread; if SIGCHLD is blocked, from
  * the pending signal once it is unblocked. mask is the calling thread's signal mask, NULL when the
- * caller does not know it. Forgets pid. */
-void sigchld_collected(pid_t pid, int status, const sigset_t *mask);
+ * caller does not know it. Forgets pid, as of mark (registry_forget). */
+void sigchld_collected(pid_t pid, int status, const sigset_t *mask, unsigned mark);
 
 /* The program took a SIGCHLD itself (the sigwait family), with SIGCHLD blocked: the foreign
  * zombies are swept as the handler would have, and the unheard exits that signal stood for are

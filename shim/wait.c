@@ -144,6 +144,7 @@ static bool cut_short_by_program(int r, int options)
 static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage)
 {
 	int st = 0, saved_errno = errno;
+	unsigned mark = registry_mark();
 	pid_t r;
 
 	if (!stash_take(pid, &st, usage)) {
@@ -167,7 +168,7 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 			return r;
 		}
 		if (status_is_exit(st)) {
-			registry_forget(r, st);
+			registry_forget(r, st, mark);
 		}
 		reaper_after_wait();
 	}
@@ -220,7 +221,7 @@ static pid_t wait4_any(pid_t pid, int *status, int options, struct rusage *usage
 		}
 		if (own_once_settled(r, status_is_exit(st), mark)) {
 			if (status_is_exit(st)) {
-				registry_forget(r, st);
+				registry_forget(r, st, mark);
 			}
 			if (status != NULL) {
 				*status = st;
@@ -258,6 +259,7 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 {
 	siginfo_t report;
 	int st, r, saved_errno = errno;
+	unsigned mark = registry_mark();
 
 	if (idtype == P_PID && (options & WEXITED) && !(options & WNOWAIT) && stash_take((pid_t)id, &st, usage)) {
 		info_from_status((pid_t)id, st, &report);
@@ -283,7 +285,7 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 	}
 	if (r == 0) {
 		if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
-			registry_forget(report.si_pid, status_from_info(&report));
+			registry_forget(report.si_pid, status_from_info(&report), mark);
 		}
 		copy_report(info, &report);
 		reaper_after_wait();
@@ -349,7 +351,7 @@ static int waitid_any(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 		reaped = info_is_exit(&report) && !(options & WNOWAIT);
 		if (report.si_pid == 0 || own_once_settled(report.si_pid, reaped, mark)) {
 			if (report.si_pid != 0 && reaped) {
-				registry_forget(report.si_pid, status_from_info(&report));
+				registry_forget(report.si_pid, status_from_info(&report), mark);
 			}
 			copy_report(info, &report);
 			if (report.si_pid != 0) {

@@ -84,6 +84,10 @@ Test(registry, reap_own_lists_the_children, .timeout = 60) { holds("env_listed")
 
 Test(registry, errno_kept_after_a_restarted_wait, .timeout = 60) { holds("errno_kept"); }
 
+/* A child forked into a pid the program's wait has just freed, before the wait's wrapper is done
+ * with the child that held it, is the program's. */
+Test(registry, pid_reused_by_the_handler_during_a_wait, .timeout = 60) { holds_like_libc("own_reuse"); }
+
 Test(registry, burst_of_exits, .timeout = 600) { holds_like_libc("burst"); }
 
 /* System calls of the kinds a scan makes, from strace -c's table. */

@@ -19,6 +19,9 @@
  *   env_listed    exec with LD_PRELOAD and a child: REAP_OWN names it (the control)
  *   errno_kept    a wait the shim restarted after an orphan's SIGCHLD cut it short (the program's
  *                 handler has no SA_RESTART) returns with errno as it was before the call
+ *   own_reuse     the program's SIGCHLD handler, run as waitpid(child) returns, forks a new child
+ *                 into the pid that wait just freed (ns_last_pid): wait() still reports the new
+ *                 child once it ends, and the handler heard of the first child once
  * STRESS=1 makes the counts larger. */
 #include <errno.h>
 #include <fcntl.h>
@@ -782,6 +785,68 @@ static int errno_kept(void)
 	return verdict("errno_kept", wrong == 0, detail);
 }
 
+/* own_reuse: the handler reforks into the pid of the child whose exit it hears of, once. */
+static volatile sig_atomic_t reuse_target, reuse_reports;
+static volatile pid_t reused;
+static int reuse_gate[2];
+
+static void refork(int sig, siginfo_t *info, void *context)
+{
+	(void)sig;
+	(void)context;
+	if (info->si_pid != reuse_target) {
+		return;
+	}
+	reuse_reports++;
+	if (reused == 0) {
+		set_last_pid(reuse_target - 1);
+		reused = fork();
+		if (reused == 0) {
+			close(reuse_gate[1]);
+			wait_for_eof(reuse_gate[0]);
+			_exit(42);
+		}
+	}
+}
+
+static int own_reuse(void)
+{
+	struct sigaction sa;
+	char detail[200] = "";
+	int status = 0, later = 0;
+	pid_t child, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = refork;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(SIGCHLD, &sa, NULL);
+	if (pipe(reuse_gate) != 0) {
+		die("pipe");
+	}
+	/* The child ends once this process sleeps in the wait, so that its SIGCHLD is taken as that
+	 * wait returns. */
+	child = fork();
+	if (child == 0) {
+		_exit(blocked_in_wait("/proc/1/task/1", 10) ? 7 : 8);
+	}
+	reuse_target = child;
+	r = waitpid(child, &status, 0);
+	if (r != child || !WIFEXITED(status) || WEXITSTATUS(status) != 7 || reused != child) {
+		snprintf(detail, sizeof(detail), "waitpid(%d) returned %d status %#x; the handler's fork got %d",
+			 (int)child, (int)r, status, (int)reused);
+		return verdict("own_reuse", 0, detail);
+	}
+	close(reuse_gate[1]);
+	r = wait(&later);
+	if (r != child || !WIFEXITED(later) || WEXITSTATUS(later) != 42 || reuse_reports != 2) {
+		int e = errno;
+		snprintf(detail, sizeof(detail),
+			 "wait() for the new child %d returned %d (%s), status %#x; handler heard of pid %d %d times (want 2)",
+			 (int)child, (int)r, r < 0 ? strerror(e) : "ok", later, (int)child, (int)reuse_reports);
+	}
+	return verdict("own_reuse", detail[0] == '\0', detail);
+}
+
 int main(int argc, char **argv)
 {
 	const char *which = argc > 1 ? argv[1] : "";
@@ -816,7 +881,10 @@ int main(int argc, char **argv)
 	if (strcmp(which, "errno_kept") == 0) {
 		return errno_kept();
 	}
+	if (strcmp(which, "own_reuse") == 0) {
+		return own_reuse();
+	}
 	fprintf(stderr, "usage: registry_cases pid_reuse|ignored|burst|hidden|raw_clone|env_cleared|env_childless|"
-			"env_listed|errno_kept\n");
+			"env_listed|errno_kept|own_reuse\n");
 	return 2;
 }
