@@ -1,8 +1,10 @@
 /* active.h: whether the shim acts in this process. The constructor decides once per process image
- * and writes the decision into a page the kernel wipes in every child made without CLONE_VM (fork,
- * and raw clones such as the Go runtime's), so such a child is inert from its first instruction
- * without any code running in it and without a system call per check. A vfork child shares the
- * page; the vfork wrapper marks it in its thread-local flag instead. Where the kernel lacks
+ * and writes the decision into memory the kernel wipes in every child made without CLONE_VM (fork,
+ * and raw clones such as the Go runtime's: unshared.h), so such a child is inert from its first
+ * instruction without any code running in it and without a system call per check. A vfork child
+ * shares that memory; the vfork wrapper marks it in a thread-local flag instead, which a fork child
+ * of the shim's sets too (spawn_reset_in_child), so that its checks read no wiped page: each such
+ * read would cost it a fault. Where the kernel lacks
  * MADV_WIPEONFORK, the decision is the pid, compared with getpid(). */
 #ifndef REAP_ACTIVE_H
 #define REAP_ACTIVE_H
@@ -17,7 +19,9 @@ struct active_page {
 
 extern struct active_page *active_page;
 extern pid_t active_pid;
-extern __thread int in_vfork_child __attribute__((tls_model("initial-exec")));
+/* Set in a thread known to be inert: a vfork child borrowing its parent's thread (until the parent
+ * resumes), a fork child. */
+extern __thread int inert_thread __attribute__((tls_model("initial-exec")));
 
 /* Async-signal-safe. */
 static inline bool reap_active(void)
@@ -25,8 +29,11 @@ static inline bool reap_active(void)
 	const struct active_page *page = __atomic_load_n(&active_page, __ATOMIC_ACQUIRE);
 	pid_t pid;
 
+	if (inert_thread) {
+		return false;
+	}
 	if (__builtin_expect(page != NULL, 1)) {
-		return __atomic_load_n(&page->pid, __ATOMIC_RELAXED) != 0 && !in_vfork_child;
+		return __atomic_load_n(&page->pid, __ATOMIC_RELAXED) != 0;
 	}
 	pid = __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE);
 	return pid != 0 && pid == getpid();

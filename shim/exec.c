@@ -177,7 +177,7 @@ static void release(struct own_env *env)
 		errno = saved_errno_;                                                       \
 	} while (0)
 
-REAP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+FORK_CHILD_PATH REAP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	WITH_OWN_LIST(envp, LIBC(execve)(path, argv, env_));
 	return LIBC(execve)(path, argv, envp);

@@ -108,12 +108,12 @@ REAP_EXPORT void quick_exit(int status)
 	LIBC(quick_exit)(terminate_at_exit(status));
 }
 
-REAP_EXPORT void _exit(int status)
+FORK_CHILD_PATH REAP_EXPORT void _exit(int status)
 {
 	LIBC(_exit)(terminate_at_exit(status));
 }
 
-REAP_EXPORT void _Exit(int status)
+FORK_CHILD_PATH REAP_EXPORT void _Exit(int status)
 {
 	LIBC(_Exit)(terminate_at_exit(status));
 }

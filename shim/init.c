@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,26 +31,21 @@
 #include "split.h"
 #include "symbols.h"
 #include "terminate.h"
+#include "unshared.h"
 
 struct active_page *active_page;
 pid_t active_pid;
-__thread int in_vfork_child __attribute__((tls_model("initial-exec")));
+__thread int inert_thread __attribute__((tls_model("initial-exec")));
 
 static void mark_active(pid_t self)
 {
-	long size = sysconf(_SC_PAGESIZE);
-	struct active_page *page = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static struct active_page page UNSHARED;
 
 	__atomic_store_n(&active_pid, self, __ATOMIC_RELEASE);
-	if (page == MAP_FAILED) {
-		return;
+	if (unshared_init()) {
+		page.pid = self;
+		__atomic_store_n(&active_page, &page, __ATOMIC_RELEASE);
 	}
-	if (madvise(page, (size_t)size, MADV_WIPEONFORK) != 0) {
-		munmap(page, (size_t)size);
-		return;
-	}
-	page->pid = self;
-	__atomic_store_n(&active_page, page, __ATOMIC_RELEASE);
 }
 
 /* The mode this process acts in: an opt-in pinned to another process is not its own. */

@@ -27,6 +27,11 @@
 /* Marks the functions the shim exports; everything else is hidden. */
 #define REAP_EXPORT __attribute__((visibility("default")))
 
+/* Marks the shim's code that every fork child of an acting process runs, from the fork's return to
+ * its exec or exit. A child finds none of the library's code mapped: each run of pages it executes
+ * costs it a page fault. GCC places these functions together (its subsection for hot code). */
+#define FORK_CHILD_PATH __attribute__((hot))
+
 typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *,
 		     const posix_spawnattr_t *, char *const[], char *const[]);
 typedef void handler_fn(int);

@@ -31,6 +31,7 @@
 #include "scan.h"
 #include "sigchld.h"
 #include "stash.h"
+#include "unshared.h"
 
 /* Enough for any burst; a longer one is finished by the next signal. */
 #define SWEEP_LIMIT 4096
@@ -41,11 +42,12 @@ enum sweep_result {
 	SWEEP_UNDECIDABLE, /* a birth is in flight: nothing unknown may be touched (sweep deferred) */
 };
 
-/* Set while an own zombie in front hides what is behind it and no scan has looked there. */
-static int view_blocked;
+/* Set while an own zombie in front hides what is behind it and no scan has looked there. Like the
+ * counts below, written at every event: unshared (unshared.h). */
+static int view_blocked UNSHARED;
 /* Sweeps made by the handler, and the count the last wait saw: while the handler keeps sweeping,
  * a wait has nothing to pick up after it. */
-static unsigned signal_sweeps, sweeps_seen;
+static unsigned signal_sweeps UNSHARED, sweeps_seen UNSHARED;
 /* pidfd_open is missing (kernel before 5.3) or forbidden. */
 static int no_pidfd;
 

@@ -27,6 +27,7 @@
 #include "real.h"
 #include "stash.h"
 #include "unheard.h"
+#include "unshared.h"
 
 #define SLOT_EMPTY 0
 #define SLOT_GONE (-1)
@@ -71,19 +72,21 @@ struct table {
 	entry_t slots[];
 };
 
-static int lock;
-static struct table *current;          /* NULL before the first insert */
-static unsigned version;               /* odd while entries move within the current table */
-static size_t live;                    /* own children recorded */
-static size_t used;                    /* live plus tombstones */
-static int births;                     /* creating calls in flight */
-static int opaque;                     /* libc-internal child windows in flight */
-static unsigned recorded;              /* births recorded so far (wraps; compared as a difference) */
-static int kernel_reaps;               /* SIGCHLD ignored or SA_NOCLDWAIT: entries go stale unseen */
-static size_t prune_at;                /* live entries at which to look for stale ones again */
-static size_t alive_hint;              /* slot where registry_any_alive() last found a child */
-static pid_t group_hint;               /* the own child registry_any_in_group() last found */
-static int forgetting;                 /* removals in progress, in all threads (remove_slot) */
+/* Unshared (unshared.h): a fork child has no children, and each write here after a fork would
+ * cost the parent a page. */
+static int lock UNSHARED;
+static struct table *current UNSHARED; /* NULL before the first insert */
+static unsigned version UNSHARED;      /* odd while entries move within the current table */
+static size_t live UNSHARED;           /* own children recorded */
+static size_t used UNSHARED;           /* live plus tombstones */
+static int births UNSHARED;            /* creating calls in flight */
+static int opaque UNSHARED;            /* libc-internal child windows in flight */
+static unsigned recorded UNSHARED;     /* births recorded so far (wraps; compared as a difference) */
+static int kernel_reaps UNSHARED;      /* SIGCHLD ignored or SA_NOCLDWAIT: entries go stale unseen */
+static size_t prune_at UNSHARED;       /* live entries at which to look for stale ones again */
+static size_t alive_hint UNSHARED;     /* slot where registry_any_alive() last found a child */
+static pid_t group_hint UNSHARED;      /* the own child registry_any_in_group() last found */
+static int forgetting UNSHARED;        /* removals in progress, in all threads (remove_slot) */
 static __thread int forgetting_here __attribute__((tls_model("initial-exec")));
 
 static size_t home(pid_t pid, size_t capacity)
@@ -141,12 +144,19 @@ static bool look_up(pid_t pid, entry_t *found)
 	}
 }
 
+/* The first table, unshared like the variables: most programs never map another one. */
+static union {
+	struct table table;
+	char room[sizeof(struct table) + MIN_CAPACITY * sizeof(entry_t)];
+} first UNSHARED;
+
 static struct table *new_table(size_t capacity)
 {
-	struct table *t = mmap(NULL, sizeof(*t) + capacity * sizeof(entry_t), PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct table *t = capacity == MIN_CAPACITY && first.table.capacity == 0
+				  ? &first.table
+				  : unshared_map(sizeof(*t) + capacity * sizeof(entry_t));
 
-	if (t == MAP_FAILED) {
+	if (t == NULL) {
 		return NULL;
 	}
 	t->capacity = capacity;
@@ -216,7 +226,9 @@ static bool make_room(void)
 		}
 	}
 	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
-	munmap(scratch, sizeof(*scratch) + scratch->capacity * sizeof(entry_t));
+	if (scratch != &first.table) {
+		munmap(scratch, sizeof(*scratch) + scratch->capacity * sizeof(entry_t));
+	}
 	recount();
 	used = live;
 	return true;

@@ -26,6 +26,7 @@
 #include "reaper.h"
 #include "registry.h"
 #include "sigchld.h"
+#include "unshared.h"
 
 /* The unit of a scan's price, and the units earned by each SIGCHLD handled and each wrapped wait. */
 #define UNIT_NS 500
@@ -34,12 +35,13 @@
 #define OWED_DELAY_MS 20
 #define OWED_DELAY_PER_COST 20
 
-/* Credit earned and not spent, and what the last scan cost, in units. */
-static long scan_credit, last_scan_cost;
+/* Credit earned and not spent, and what the last scan cost, in units: written at every event, so
+ * unshared (unshared.h). */
+static long scan_credit UNSHARED, last_scan_cost UNSHARED;
 /* The owed-scan timer: its kernel id (-1: none yet, -2: cannot be made), whether it is armed,
- * and whether it fired since the last scan. */
+ * and whether it fired since the last scan. A fork child has no timer armed. */
 static int timer_id = -1;
-static int timer_armed, paid_by_time;
+static int timer_armed UNSHARED, paid_by_time UNSHARED;
 static const char timer_token; /* its address marks the timer's SIGCHLD */
 
 /* A scan: every child in /proc is visited; foreign zombies are reaped, and own exits the program's

@@ -497,7 +497,7 @@ static void unlock_in_child(pthread_mutex_t *mutex)
 	}
 }
 
-void shell_reset_in_child(void)
+FORK_CHILD_PATH void shell_reset_in_child(void)
 {
 	unlock_in_child(&system_lock);
 	unlock_in_child(&streams_lock);

@@ -61,7 +61,9 @@ void sigchld_resume(void)
 	union sigval token = {.sival_ptr = (void *)&resweep_token};
 	struct sigaction program;
 
-	if (__atomic_exchange_n(&resweep_due, 0, __ATOMIC_SEQ_CST)) {
+	/* Looked at first: the exchange writes the page even when nothing is due, a copied page after
+	 * every fork. */
+	if (__atomic_load_n(&resweep_due, __ATOMIC_SEQ_CST) && __atomic_exchange_n(&resweep_due, 0, __ATOMIC_SEQ_CST)) {
 		signals_program_action(SIGCHLD, &program);
 		if (program.sa_handler == SIG_IGN) {
 			reaper_on_signal(0, NULL, NULL, 0);

@@ -18,6 +18,7 @@
 #include "active.h"
 #include "lock.h"
 #include "exports.h"
+#include "kernel.h"
 #include "real.h"
 
 #define MAX_SHIM_HANDLERS 4
@@ -367,7 +368,7 @@ void signals_deliver(int sig, siginfo_t *info, void *context)
 /* Unless the table is known to be in step with the kernel, the kernel's action is read first: a
  * child of an inert process (a worker forked from PID 1) may have set its own SIGCHLD disposition,
  * which the table it inherited knows nothing of. */
-void signals_release_sigchld(bool in_step)
+FORK_CHILD_PATH void signals_release_sigchld(bool in_step)
 {
 	struct sigaction wish, kernel;
 
@@ -380,14 +381,14 @@ void signals_release_sigchld(bool in_step)
 	}
 	if (in_step ? kernel_shim[SIGCHLD]
 		    : LIBC(sigaction)(SIGCHLD, NULL, &kernel) == 0 && is_shim_handler(&kernel)) {
-		LIBC(sigaction)(SIGCHLD, &wish, NULL);
+		kernel_set_disposition(SIGCHLD, &wish);
 	}
 }
 
 /* Ends a write a sibling thread had begun: that thread does not exist in the child. Only what needs
  * it is written: each page the child writes is a copy. With no write under way in an active
  * parent, every disposition in the table is the one the kernel's action derives from. */
-void signals_reset_in_child(bool from_active)
+FORK_CHILD_PATH void signals_reset_in_child(bool from_active)
 {
 	bool in_step = from_active && lock == 0;
 

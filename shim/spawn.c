@@ -23,6 +23,7 @@
 #include "active.h"
 #include "exports.h"
 #include "ipcwaits.h"
+#include "kernel.h"
 #include "lock.h"
 #include "ptrace.h"
 #include "real.h"
@@ -31,6 +32,7 @@
 #include "sigchld.h"
 #include "signals.h"
 #include "terminate.h"
+#include "unshared.h"
 #include "wait.h"
 
 void spawn_birth_end(pid_t pid)
@@ -45,9 +47,12 @@ __thread int signals_held __attribute__((tls_model("initial-exec")));
 /* Also the child side of _Fork, of a fork-like clone() and of syscall()'s forks: glibc's fork runs
  * it as an at-fork handler (init.c). Only tracked() forks with signals_held set (its other
  * holders, the SIGCHLD handler and the end of a vfork, never fork). */
-void spawn_reset_in_child(void)
+FORK_CHILD_PATH void spawn_reset_in_child(void)
 {
-	registry_reset_in_child();
+	inert_thread = 1;
+	if (!unshared_wiped) {
+		registry_reset_in_child();
+	}
 	signals_reset_in_child(signals_held != 0);
 	shell_reset_in_child();
 }
@@ -65,7 +70,7 @@ static void birth_end_blocked(pid_t pid)
 /* One fork-like creation; create() returns 0 in the child, like fork. Every signal is blocked for
  * the window: a child that dies at once is reported after its pid is recorded, and recording it
  * needs no further change of the mask. */
-static long tracked(long (*create)(void *), void *arg, bool unlock_in_child)
+FORK_CHILD_PATH static long tracked(long (*create)(void *), void *arg, bool unlock_in_child)
 {
 	sigset_t saved;
 	long pid;
@@ -78,7 +83,8 @@ static long tracked(long (*create)(void *), void *arg, bool unlock_in_child)
 		if (unlock_in_child) {
 			spawn_reset_in_child();
 		}
-		release_signals(&saved);
+		signals_held = 0;
+		kernel_set_mask(&saved); /* not libc's: see kernel.h */
 		return 0;
 	}
 	saved_errno = errno;
@@ -89,7 +95,7 @@ static long tracked(long (*create)(void *), void *arg, bool unlock_in_child)
 }
 
 /* glibc's fork runs the pthread_atfork child handlers, among them the shim's reset (init.c). */
-static long call_fork(void *arg)
+FORK_CHILD_PATH static long call_fork(void *arg)
 {
 	(void)arg;
 	return LIBC(fork)();
@@ -101,7 +107,7 @@ static long call_Fork(void *arg)
 	return LIBC(_Fork)();
 }
 
-REAP_EXPORT pid_t fork(void)
+FORK_CHILD_PATH REAP_EXPORT pid_t fork(void)
 {
 	real_bind_for_children();
 	return reap_active() ? (pid_t)tracked(call_fork, NULL, false) : LIBC(fork)();
@@ -149,7 +155,7 @@ int reap_vfork_begin(void)
 
 void reap_vfork_child(void)
 {
-	in_vfork_child = 1;
+	inert_thread = 1;
 	sigprocmask(SIG_SETMASK, &vfork_mask, NULL);
 }
 
@@ -159,7 +165,7 @@ pid_t reap_vfork_end(long raw, int tracking)
 	pid_t pid = raw < 0 ? -1 : (pid_t)raw;
 
 	if (tracking) {
-		in_vfork_child = 0;
+		inert_thread = 0;
 		birth_end_blocked(pid > 0 ? pid : 0);
 		sigprocmask(SIG_SETMASK, &vfork_mask, NULL);
 	}
@@ -193,7 +199,7 @@ static int start_clone_child(void *arg)
 		spawn_reset_in_child();
 		return child->fn(child->arg);
 	}
-	in_vfork_child = 1;
+	inert_thread = 1;
 	if (!(child->flags & CLONE_SIGHAND)) {
 		signals_release_sigchld(false);
 	}
@@ -226,7 +232,7 @@ static int tracked_clone(int (*fn)(void *), void *stack, int flags, void *arg, p
 	pid = LIBC(clone)(fn, stack, flags, arg, ptid, tls, ctid);
 	saved_errno = errno;
 	if (shares_memory) {
-		in_vfork_child = 0;
+		inert_thread = 0;
 		birth_end_blocked(pid > 0 ? pid : 0);
 		sigprocmask(SIG_SETMASK, &child.mask, NULL);
 	} else {

@@ -278,7 +278,7 @@ static int final_status(int status)
 	return config_maps_to_zero(status & 0xff) ? 0 : status;
 }
 
-int terminate_at_exit(int status)
+FORK_CHILD_PATH int terminate_at_exit(int status)
 {
 	if (!reap_is_init()) {
 		return status;
