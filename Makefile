@@ -116,6 +116,13 @@ $(BUILD)/scenarios/libscn_chain.so: tests/scenarios/so/chain.c
 
 $(BUILD)/scenarios/binding_busy: $(BUILD)/scenarios/libscn_chain.so
 
+# tests/test_costs.c counts the shim's clock readings with an interposer after it (tests/scenarios/so/clocks.c).
+$(BUILD)/scenarios/libscn_clocks.so: tests/scenarios/so/clocks.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -fPIC -shared $< -o $@
+
+$(BUILD)/scenarios/inert_waits: $(BUILD)/scenarios/libscn_clocks.so
+
 # The Go program of tests/test_go.c, built with Debian's golang-go when the tests are built: with
 # cgo (dynamically linked against glibc, as `go build` makes a program that uses net or os/user) and
 # without (CGO_ENABLED=0: static). Offline, with Go's caches under build/: nothing touches $(HOME).

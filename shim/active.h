@@ -23,11 +23,14 @@ extern pid_t active_pid;
  * resumes), a fork child. */
 extern __thread int inert_thread __attribute__((tls_model("initial-exec")));
 
+/* Where the kernel lacks MADV_WIPEONFORK: whether this process is the one the shim acts in. Out of
+ * line, so that the check below makes no call where the shim never acted. */
+bool reap_active_by_pid(void);
+
 /* Async-signal-safe. */
 static inline bool reap_active(void)
 {
 	const struct active_page *page = __atomic_load_n(&active_page, __ATOMIC_ACQUIRE);
-	pid_t pid;
 
 	if (inert_thread) {
 		return false;
@@ -35,9 +38,13 @@ static inline bool reap_active(void)
 	if (__builtin_expect(page != NULL, 1)) {
 		return __atomic_load_n(&page->pid, __ATOMIC_RELAXED) != 0;
 	}
-	pid = __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE);
-	return pid != 0 && pid == getpid();
+	return __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE) != 0 && reap_active_by_pid();
 }
+
+/* Marks the part of a wrapper that runs only where the shim acts, so that the compiler keeps it
+ * out of line: the wrapper's inert path is then a check and a jump to libc, with no stack frame of
+ * the active path's size to build and take down on every call. */
+#define ACTIVE_PATH __attribute__((noinline))
 
 /* True in the init process of a PID namespace that the shim acts in. It guards what only an init
  * may do (signal the whole namespace), so it also asks the kernel. Async-signal-safe. */

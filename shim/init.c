@@ -37,6 +37,11 @@ struct active_page *active_page;
 pid_t active_pid;
 __thread int inert_thread __attribute__((tls_model("initial-exec")));
 
+bool reap_active_by_pid(void)
+{
+	return __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE) == getpid();
+}
+
 static void mark_active(pid_t self)
 {
 	static struct active_page page UNSHARED;

@@ -39,21 +39,25 @@ struct uring_timespec { /* struct uring_timespec */
 
 REAP_EXPORT ssize_t msgrcv(int id, void *message, size_t size, long type, int flags)
 {
+	AS_IS_WHERE_INERT(LIBC(msgrcv)(id, message, size, type, flags));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(msgrcv)(id, message, size, type, flags));
 }
 
 REAP_EXPORT int msgsnd(int id, const void *message, size_t size, int flags)
 {
+	AS_IS_WHERE_INERT(LIBC(msgsnd)(id, message, size, flags));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(msgsnd)(id, message, size, flags));
 }
 
 REAP_EXPORT int semop(int id, struct sembuf *ops, size_t n)
 {
+	AS_IS_WHERE_INERT(LIBC(semop)(id, ops, n));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(semop)(id, ops, n));
 }
 
 REAP_EXPORT int semtimedop(int id, struct sembuf *ops, size_t n, const struct timespec *timeout)
 {
+	AS_IS_WHERE_INERT(LIBC(semtimedop)(id, ops, n, timeout));
 	long long deadline = sleeps_deadline(timeout);
 	struct timespec left;
 
@@ -63,6 +67,7 @@ REAP_EXPORT int semtimedop(int id, struct sembuf *ops, size_t n, const struct ti
 /* The timeouts of these two are absolute: the same one serves again. */
 REAP_EXPORT int sem_timedwait(sem_t *sem, const struct timespec *at)
 {
+	AS_IS_WHERE_INERT(LIBC(sem_timedwait)(sem, at));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sem_timedwait)(sem, at));
 }
 
@@ -74,12 +79,14 @@ REAP_EXPORT int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec
 		errno = ENOSYS;
 		return -1;
 	}
+	AS_IS_WHERE_INERT(LIBC(sem_clockwait)(sem, clock, at));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sem_clockwait)(sem, clock, at));
 }
 #endif
 
 static int suspend(const struct aiocb *const list[], int n, const struct timespec *timeout)
 {
+	AS_IS_WHERE_INERT(LIBC(aio_suspend)(list, n, timeout));
 	long long deadline = sleeps_deadline(timeout);
 	struct timespec left;
 
@@ -162,6 +169,7 @@ static long uring_enter(const long args[6])
 
 long ipcwaits_raw_wait(long nr, const long args[6])
 {
+	AS_IS_WHERE_INERT(LIBC(syscall)(nr, args[0], args[1], args[2], args[3], args[4], args[5]));
 	const struct timespec *timeout = (const struct timespec *)args[4];
 	long long deadline;
 	struct timespec left;

@@ -19,17 +19,20 @@
 
 REAP_EXPORT int pause(void)
 {
+	AS_IS_WHERE_INERT(LIBC(pause)());
 	return UNLESS_SHIM_INTERRUPTED(LIBC(pause)());
 }
 
 REAP_EXPORT int sigsuspend(const sigset_t *mask)
 {
+	AS_IS_WHERE_INERT(LIBC(sigsuspend)(mask));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sigsuspend)(mask));
 }
 
 #if defined(__GLIBC__)
 REAP_EXPORT int __sigsuspend(const sigset_t *mask)
 {
+	AS_IS_WHERE_INERT(LIBC(sigsuspend)(mask));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sigsuspend)(mask));
 }
 
@@ -38,22 +41,26 @@ int reap_bsd_sigpause(int mask) __asm__("sigpause");
 
 REAP_EXPORT int reap_bsd_sigpause(int mask)
 {
+	AS_IS_WHERE_INERT(LIBC(sigpause)(mask));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sigpause)(mask));
 }
 
 REAP_EXPORT int __xpg_sigpause(int sig)
 {
+	AS_IS_WHERE_INERT(LIBC(__xpg_sigpause)(sig));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(__xpg_sigpause)(sig));
 }
 
 REAP_EXPORT int __sigpause(int sig_or_mask, int is_sig)
 {
+	AS_IS_WHERE_INERT(LIBC(__sigpause)(sig_or_mask, is_sig));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(__sigpause)(sig_or_mask, is_sig));
 }
 #else
 /* musl has only the X/Open sigpause. */
 REAP_EXPORT int sigpause(int sig)
 {
+	AS_IS_WHERE_INERT(LIBC(sigpause)(sig));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(sigpause)(sig));
 }
 #endif
@@ -61,6 +68,7 @@ REAP_EXPORT int sigpause(int sig)
 /* glibc's sigwaitinfo and sigwait are its sigtimedwait without a timeout. */
 static int take_signal(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
 {
+	AS_IS_WHERE_INERT(LIBC(sigtimedwait)(set, info, timeout));
 	long long deadline = sleeps_deadline(timeout);
 	struct timespec left;
 	siginfo_t taken;

@@ -70,6 +70,7 @@ const struct timespec *sleeps_left(long long deadline, const struct timespec *ti
 
 static int poll_for(struct pollfd *fds, nfds_t n, int timeout)
 {
+	AS_IS_WHERE_INERT(LIBC(poll)(fds, n, timeout));
 	long long deadline = deadline_ms(timeout);
 
 	return UNLESS_SHIM_INTERRUPTED(LIBC(poll)(fds, n, left_ms(deadline, timeout)));
@@ -90,6 +91,7 @@ REAP_EXPORT int __poll(struct pollfd *fds, nfds_t n, int timeout)
 /* glibc checks fds_len against n on each call, and aborts as it always would. */
 REAP_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fds_len)
 {
+	AS_IS_WHERE_INERT(LIBC(__poll_chk)(fds, n, timeout, fds_len));
 	long long deadline = deadline_ms(timeout);
 
 	return UNLESS_SHIM_INTERRUPTED(LIBC(__poll_chk)(fds, n, left_ms(deadline, timeout), fds_len));
@@ -98,6 +100,7 @@ REAP_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fds
 REAP_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask,
 			    size_t fds_len)
 {
+	AS_IS_WHERE_INERT(LIBC(__ppoll_chk)(fds, n, timeout, mask, fds_len));
 	long long deadline = sleeps_deadline(timeout);
 	struct timespec left;
 
@@ -107,6 +110,7 @@ REAP_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec 
 
 REAP_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask)
 {
+	AS_IS_WHERE_INERT(LIBC(ppoll)(fds, n, timeout, mask));
 	long long deadline = sleeps_deadline(timeout);
 	struct timespec left;
 
@@ -118,6 +122,7 @@ REAP_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeo
  * down itself. */
 static int select_for(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct timeval *timeout)
 {
+	AS_IS_WHERE_INERT(LIBC(select)(n, readfds, writefds, exceptfds, timeout));
 	return UNLESS_SHIM_INTERRUPTED(LIBC(select)(n, readfds, writefds, exceptfds, timeout));
 }
 
@@ -145,6 +150,7 @@ static int select_for(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfd
 	struct timeval rest;
 	long long deadline;
 
+	AS_IS_WHERE_INERT(LIBC(select)(n, readfds, writefds, exceptfds, timeout));
 	if (timeout == NULL || timeout->tv_sec < 0 || timeout->tv_usec < 0) {
 		return UNLESS_SHIM_INTERRUPTED(LIBC(select)(n, readfds, writefds, exceptfds, timeout));
 	}
@@ -164,6 +170,7 @@ REAP_EXPORT int select(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptf
 REAP_EXPORT int pselect(int n, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, const struct timespec *timeout,
 			const sigset_t *mask)
 {
+	AS_IS_WHERE_INERT(LIBC(pselect)(n, readfds, writefds, exceptfds, timeout, mask));
 	long long deadline = sleeps_deadline(timeout);
 	struct timespec left;
 
@@ -173,6 +180,7 @@ REAP_EXPORT int pselect(int n, fd_set *readfds, fd_set *writefds, fd_set *except
 
 REAP_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
 {
+	AS_IS_WHERE_INERT(LIBC(epoll_wait)(epfd, events, max, timeout));
 	long long deadline = deadline_ms(timeout);
 
 	return UNLESS_SHIM_INTERRUPTED(LIBC(epoll_wait)(epfd, events, max, left_ms(deadline, timeout)));
@@ -180,6 +188,7 @@ REAP_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int ti
 
 REAP_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout, const sigset_t *mask)
 {
+	AS_IS_WHERE_INERT(LIBC(epoll_pwait)(epfd, events, max, timeout, mask));
 	long long deadline = deadline_ms(timeout);
 
 	return UNLESS_SHIM_INTERRUPTED(LIBC(epoll_pwait)(epfd, events, max, left_ms(deadline, timeout), mask));
@@ -197,6 +206,7 @@ REAP_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max, cons
 		errno = ENOSYS;
 		return -1;
 	}
+	AS_IS_WHERE_INERT(LIBC(epoll_pwait2)(epfd, events, max, timeout, mask));
 	return UNLESS_SHIM_INTERRUPTED(
 		LIBC(epoll_pwait2)(epfd, events, max, sleeps_left(deadline, timeout, &left), mask));
 }

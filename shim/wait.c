@@ -239,13 +239,10 @@ static pid_t wait4_any(pid_t pid, int *status, int options, struct rusage *usage
 	}
 }
 
-pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
+ACTIVE_PATH static pid_t wait4_active(pid_t pid, int *status, int options, struct rusage *usage)
 {
 	pid_t r;
 
-	if (!reap_active()) {
-		return LIBC(wait4)(pid, status, options, usage);
-	}
 	if (pid > 0) {
 		return wait4_one(pid, status, options, usage);
 	}
@@ -253,6 +250,14 @@ pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 	r = wait4_any(pid, status, options, usage);
 	__atomic_sub_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
 	return r;
+}
+
+pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
+{
+	if (!reap_active()) {
+		return LIBC(wait4)(pid, status, options, usage);
+	}
+	return wait4_active(pid, status, options, usage);
 }
 
 static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
@@ -367,13 +372,10 @@ static int waitid_any(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 	}
 }
 
-int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
+ACTIVE_PATH static int waitid_active(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
 {
 	int r;
 
-	if (!reap_active()) {
-		return call_waitid(idtype, id, info, options, usage);
-	}
 	if (idtype != P_ALL && idtype != P_PGID) {
 		return waitid_one(idtype, id, info, options, usage);
 	}
@@ -381,6 +383,14 @@ int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct r
 	r = waitid_any(idtype, id, info, options, usage);
 	__atomic_sub_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
 	return r;
+}
+
+int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
+{
+	if (!reap_active()) {
+		return call_waitid(idtype, id, info, options, usage);
+	}
+	return waitid_active(idtype, id, info, options, usage);
 }
 
 REAP_EXPORT pid_t wait(int *status)
