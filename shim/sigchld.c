@@ -147,13 +147,14 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 	return take_unheard(info, out);
 }
 
-static size_t replay_parked(struct reaper_view *view, siginfo_t *out)
+/* Every parked report is judged; those that are the program's go to out while it has room. */
+static size_t replay_parked(struct reaper_view *view, siginfo_t *out, size_t max)
 {
 	size_t n = 0;
 
 	for (int i = 0; i < PARKED_SLOTS; i++) {
 		int expected = SLOT_READY;
-		siginfo_t info;
+		siginfo_t info, report;
 
 		/* Looked at before the exchange, which writes the page even when it fails: after every fork
 		 * that write is a copy of the page. */
@@ -164,8 +165,8 @@ static size_t replay_parked(struct reaper_view *view, siginfo_t *out)
 		}
 		info = parked[i].info;
 		__atomic_store_n(&parked[i].state, SLOT_FREE, __ATOMIC_RELEASE);
-		if (classify(&info, view, &out[n])) {
-			n++;
+		if (classify(&info, view, &report) && n < max) {
+			out[n++] = report;
 		}
 	}
 	return n;
@@ -230,6 +231,16 @@ static size_t take_unheard_exits(siginfo_t *out, size_t max)
 	return n;
 }
 
+/* The same where no handler of the program will hear of them. */
+static void drop_unheard_exits(void)
+{
+	pid_t pid;
+	int status;
+
+	while (unheard_take_any(&pid, &status)) {
+	}
+}
+
 /* Whether the program has a SIGCHLD handler. */
 static bool program_listens(void)
 {
@@ -246,8 +257,7 @@ static bool is_resweep(const siginfo_t *info)
 
 bool sigchld_taken(const siginfo_t *info)
 {
-	pid_t fresh = 0, pid;
-	int status;
+	pid_t fresh = 0;
 
 	/* The shim's own SIGCHLDs (a replay, the owed scan's timer) are never the program's. */
 	if (is_resweep(info) || scan_timer_fired(info)) {
@@ -259,8 +269,7 @@ bool sigchld_taken(const siginfo_t *info)
 		fresh = info->si_pid;
 	}
 	reaper_on_signal(fresh, NULL, NULL, 0);
-	while (unheard_take_any(&pid, &status)) {
-	}
+	drop_unheard_exits();
 	return false;
 }
 
@@ -386,9 +395,13 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 {
 	int saved_errno = errno, held = signals_held;
 	unsigned interrupting = signals_interrupting_runs();
-	siginfo_t events[PARKED_SLOTS + 4];
+	/* Room for the reports only where a handler of the program will take them: the handler then
+	 * runs one page of stack less deep, which after each fork is a page less to fault in. */
+	bool listening = program_listens();
+	siginfo_t events[listening ? PARKED_SLOTS + 4 : 1];
+	const size_t max = sizeof(events) / sizeof(events[0]);
 	struct reaper_view view = {.seen = false};
-	size_t n = 0, room;
+	size_t n = 0;
 	pid_t fresh = 0;
 
 	if (!reap_active()) {
@@ -407,16 +420,19 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 		events[n++] = *info; /* sent by someone with kill(): the program's business */
 	}
 	/* Any SIGCHLD replays what was parked: the one queued for it may have merged into this one. */
-	n += replay_parked(&view, events + n);
+	n += replay_parked(&view, events + n, max - n);
 	if (n > 0 && events[n - 1].si_code > 0) {
 		fresh = events[n - 1].si_pid;
 	}
 	/* Own exits whose signals merged away are looked for only where a handler will hear of them. */
-	room = program_listens() ? sizeof(events) / sizeof(events[0]) - n : 0;
-	n += reaper_on_signal(fresh, &view, events + n, room);
-	n += take_unheard_exits(events + n, sizeof(events) / sizeof(events[0]) - n);
+	n += reaper_on_signal(fresh, &view, events + n, listening ? max - n : 0);
+	if (listening) {
+		n += take_unheard_exits(events + n, max - n);
+	} else {
+		drop_unheard_exits();
+	}
 	signals_held = held;
-	if ((n > 0 && program_listens()) || eintr_owable(context)) {
+	if ((n > 0 && listening) || eintr_owable(context)) {
 		open_mask(context);
 	}
 	errno = saved_errno;

@@ -1,4 +1,5 @@
-/* What the program's own child work costs in system calls with the shim, as PID 1 (issue 11):
+/* What the program's own child work costs in system calls and page faults with the shim, as PID 1,
+ * and what an inert program's waits cost (issue 11):
  * tests/scenarios/child_costs.c runs each kind of operation in a loop under strace -f -c, twice
  * with different counts, so that start-up cancels out and what is left is the cost of one
  * operation, its children included. Counts, not times. The bounds are what each operation needs:
@@ -137,6 +138,83 @@ Test(costs, system_dispositions, .timeout = 300)
 	per_op("spawn", "", spawn);
 	cr_expect(system[SIGACTION] - spawn[SIGACTION] <= 2.1, "system: %.2f rt_sigaction per operation, posix_spawn %.2f",
 		  system[SIGACTION], spawn[SIGACTION]);
+}
+
+/* Page faults per operation of the scenario's loop (FAULTS line), in the program and in its
+ * children, as PID 1 with preload (an absolute path; NULL: none). */
+struct faults {
+	double self, children;
+};
+
+static struct faults faults_per_op(const char *kind, const char *preload)
+{
+	long few[2] = {0, 0}, many[2] = {0, 0};
+
+	for (int round = 0; round < 2; round++) {
+		char n[16], variable[512];
+		const char *env[] = {variable, NULL};
+		struct run_result r;
+		const char *faults;
+
+		snprintf(n, sizeof(n), "%d", round == 0 ? FEW : MANY);
+		snprintf(variable, sizeof(variable), "LD_PRELOAD=%s", preload != NULL ? preload : "");
+		const char *program[] = {scenario("child_costs"), kind, n, NULL};
+		struct run_opts opts = {.pid1 = true, .env = env, .timeout_s = 120};
+
+		run(program, &opts, &r);
+		faults = strstr(r.out, "FAULTS ");
+		cr_assert(!r.timed_out && r.exit_code == 0 && faults != NULL &&
+				  sscanf(faults, "FAULTS %ld %ld", round == 0 ? &few[0] : &many[0],
+					 round == 0 ? &few[1] : &many[1]) == 2,
+			  "child_costs %s %s with %s: exit %d; output:\n%s", kind, n, preload ? preload : "no preload",
+			  r.exit_code, r.out);
+		run_result_free(&r);
+	}
+	return (struct faults){(double)(many[0] - few[0]) / (MANY - FEW), (double)(many[1] - few[1]) / (MANY - FEW)};
+}
+
+/* Page faults, counted by the kernel, against floor.so: the least any in-process reaper does
+ * (tests/bench/so/floor.c, a handler that looks once). After a fork, every page the parent writes
+ * costs it a fault (and a copy while the child lives): the shim's writes per child land in pages
+ * no child inherits (shim/unshared.h), and its handler stays as shallow as the floor's where the
+ * program has no handler. A fork child faults in each run of the library's or libc's code it
+ * executes: the child's way out of the shim is one run of pages, and it resets its signals with
+ * the system calls themselves, so it faults no more than a child of a program without any
+ * preload. The library before this counted 7.2 in the parent (floor 4.0) and 20 per child (16). */
+Test(costs, fork_page_faults, .timeout = 300)
+{
+	struct faults shim = faults_per_op("fork", shim_path());
+	struct faults floor = faults_per_op("fork", built("bench/floor.so"));
+	struct faults bare = faults_per_op("fork", NULL);
+
+	cr_expect(shim.self <= floor.self + 0.5, "fork as PID 1: %.2f page faults per fork + wait in the program, floor.so %.2f",
+		  shim.self, floor.self);
+	cr_expect(shim.children <= bare.children + 0.5, "fork as PID 1: %.2f page faults per child, %.2f without a preload",
+		  shim.children, bare.children);
+}
+
+/* Every program the container runs besides PID 1 loads the shim inert, and its event loop's waits
+ * must cost what libc's do: the shim's handlers cannot cut them short there, so they go to libc
+ * without the deadline (two clock readings a call) that an active process needs to wait again for
+ * the time left. Counted by an interposer of clock_gettime preloaded after the shim; the library
+ * before this read the clock 10,000 times for these 6,000 calls. */
+Test(costs, inert_waits_read_no_clock, .timeout = 60)
+{
+	char variable[1024];
+	const char *env[] = {variable, NULL};
+	const char *program[] = {scenario("inert_waits"), NULL};
+	struct run_opts opts = {.env = env, .timeout_s = 30};
+	struct run_result r;
+	long clocks = -1;
+	const char *line;
+
+	snprintf(variable, sizeof(variable), "LD_PRELOAD=%s %s", shim_path(), scenario("libscn_clocks.so"));
+	run(program, &opts, &r);
+	line = strstr(r.out, "CLOCKS ");
+	cr_assert(r.exit_code == 0 && line != NULL && sscanf(line, "CLOCKS %ld", &clocks) == 1,
+		  "inert_waits: exit %d; output:\n%s", r.exit_code, r.out);
+	cr_expect(clocks == 0, "inert waits read the clock %ld times", clocks);
+	run_result_free(&r);
 }
 
 /* Start-up as PID 1: the shim sets the action of every signal it manages in the call that returns

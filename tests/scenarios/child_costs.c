@@ -8,6 +8,8 @@
  *   popen    popen("exit 7", "r") + pclose
  * With "handler" as the third argument the program has a SIGCHLD handler (SA_SIGINFO, SA_RESTART),
  * which must hear of every child: the shim then hands each exit over under the program's mask.
+ * It also prints "FAULTS <self> <children>": the page faults of the loop (getrusage), in the
+ * program and in its children, which test_costs compares with the same loop run without the shim.
  * Usage: child_costs KIND N [handler] */
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +77,7 @@ int main(int argc, char **argv)
 {
 	int n = argc > 2 ? atoi(argv[2]) : 0;
 	bool handler = argc > 3 && strcmp(argv[3], "handler") == 0;
+	struct rusage self_before, self_after, children_before, children_after;
 
 	if (n <= 0) {
 		fprintf(stderr, "usage: child_costs fork|vfork|spawn|system|popen N [handler]\n");
@@ -88,6 +92,8 @@ int main(int argc, char **argv)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGCHLD, &sa, NULL);
 	}
+	getrusage(RUSAGE_SELF, &self_before);
+	getrusage(RUSAGE_CHILDREN, &children_before);
 	for (int i = 0; i < n; i++) {
 		int status = one(argv[1]);
 
@@ -100,6 +106,10 @@ int main(int argc, char **argv)
 		printf("FAIL %s: the SIGCHLD handler heard of %d children of %d\n", argv[1], (int)heard, n);
 		return 1;
 	}
+	getrusage(RUSAGE_SELF, &self_after);
+	getrusage(RUSAGE_CHILDREN, &children_after);
+	printf("FAULTS %ld %ld\n", self_after.ru_minflt - self_before.ru_minflt,
+	       children_after.ru_minflt - children_before.ru_minflt);
 	printf("OK %s\n", argv[1]);
 	return 0;
 }
