@@ -167,12 +167,19 @@ bool reaper_collect_unkept(pid_t pid)
 }
 
 /* A zombie's exit report, left in place (si_pid 0: none). */
-void reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info)
+bool reaper_look_any(idtype_t idtype, pid_t pid, siginfo_t *info)
 {
 	memset(info, 0, sizeof(*info));
 	if (LIBC(waitid)(idtype, (id_t)pid, info, WEXITED | WNOHANG | WNOWAIT) != 0) {
 		info->si_pid = 0;
+		return errno != ECHILD;
 	}
+	return true;
+}
+
+void reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info)
+{
+	(void)reaper_look_any(idtype, pid, info);
 }
 
 /* Whether the process the caller's proof is about is foreign: judged after the pidfd (or the
@@ -247,7 +254,7 @@ static bool same_exit(const siginfo_t *a, const siginfo_t *b)
 static void look_in_front(struct reaper_view *view)
 {
 	view->mark = registry_mark();
-	reaper_look(P_ALL, 0, &view->front);
+	view->childless = !reaper_look_any(P_ALL, 0, &view->front);
 	view->seen = true;
 }
 
@@ -264,6 +271,13 @@ enum reaper_exit reaper_exit_state(const siginfo_t *report, struct reaper_view *
 	if (same_exit(&view->front, report)) {
 		*mark = view->mark;
 		return EXIT_CURRENT;
+	}
+	/* No child the look waits for: none holds the pid either, unless the registry may list one
+	 * that only __WALL shows (a clone child with another exit signal). An orphan is never one:
+	 * the kernel gives every orphan it re-parents SIGCHLD as its exit signal. */
+	if (view->childless && !registry_may_list_clone_kind()) {
+		*mark = view->mark;
+		return EXIT_GONE;
 	}
 	*mark = registry_mark();
 	memset(&now, 0, sizeof(now));

@@ -12,6 +12,7 @@
 /* The zombie child in front, as one SIGCHLD handling first saw it (waitid(P_ALL, WNOWAIT)). */
 struct reaper_view {
 	bool seen;
+	bool childless;  /* the look found no child at all that it waits for (ECHILD) */
 	unsigned mark;   /* registry_mark() from before the look */
 	siginfo_t front; /* si_pid 0: no zombie child */
 };
@@ -32,6 +33,8 @@ void reaper_after_wait(void);
 /* A zombie child's exit report, left in place (si_pid 0: none); idtype P_ALL or P_PID. A tracer
  * gets its tracees' ptrace stops there too (the kernel reports them without WSTOPPED). */
 void reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info);
+/* The same; false when no child that it waits for exists at all (ECHILD). */
+bool reaper_look_any(idtype_t idtype, pid_t pid, siginfo_t *info);
 /* Reaps pid if it is a zombie and proven foreign; whether it did. */
 bool reaper_collect(pid_t pid);
 /* The split-mode init's reaping of pid, a zombie child: no proof of origin is needed (every child

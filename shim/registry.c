@@ -87,6 +87,7 @@ static size_t prune_at UNSHARED;       /* live entries at which to look for stal
 static size_t alive_hint UNSHARED;     /* slot where registry_any_alive() last found a child */
 static pid_t group_hint UNSHARED;      /* the own child registry_any_in_group() last found */
 static int forgetting UNSHARED;        /* removals in progress, in all threads (remove_slot) */
+static int clone_kind UNSHARED;        /* a child seen only with __WALL may be listed */
 static __thread int forgetting_here __attribute__((tls_model("initial-exec")));
 
 static size_t home(pid_t pid, size_t capacity)
@@ -412,7 +413,20 @@ static void adopt(pid_t pid, unsigned flags)
 
 void registry_adopt(pid_t pid)
 {
+	__atomic_store_n(&clone_kind, 1, __ATOMIC_SEQ_CST);
 	adopt(pid, 0);
+}
+
+void registry_expect_clone_kind(void)
+{
+	if (!__atomic_load_n(&clone_kind, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&clone_kind, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+bool registry_may_list_clone_kind(void)
+{
+	return __atomic_load_n(&clone_kind, __ATOMIC_SEQ_CST) != 0;
 }
 
 void registry_adopt_tracee(pid_t pid)

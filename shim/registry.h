@@ -23,6 +23,11 @@ bool registry_opaque_end(void);
 bool registry_undecidable(void); /* a birth or an opaque window is in flight */
 
 void registry_adopt(pid_t pid);  /* a child the image already had at start */
+/* A birth whose child ends with another signal than SIGCHLD (a clone child: only waits with
+ * __WALL or __WCLONE see it) is about to be recorded. */
+void registry_expect_clone_kind(void);
+/* Whether the registry may list such a child: one born so, or one adopted at start (of any kind). */
+bool registry_may_list_clone_kind(void);
 bool registry_is_own(pid_t pid);
 /* A process the program traces and the registry does not list: own from now on, for as long as it
  * is traced (ptrace.c). Forgetting it as a tracee leaves an entry the program's own birth made. */

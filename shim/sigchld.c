@@ -40,6 +40,8 @@ struct parked {
 };
 
 static struct parked parked[PARKED_SLOTS];
+/* Slots claimed and not yet freed: while there are none, a replay reads none of their lines. */
+static int parked_claimed;
 static int resweep_due;
 static const char resweep_token; /* its address marks the SIGCHLD the shim queues to itself */
 
@@ -76,15 +78,18 @@ void sigchld_resume(void)
 /* Without a free slot the report is dropped: the replay's sweep still finds the zombie. */
 static void park(const siginfo_t *info)
 {
+	__atomic_add_fetch(&parked_claimed, 1, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < PARKED_SLOTS; i++) {
 		int expected = SLOT_FREE;
 		if (__atomic_compare_exchange_n(&parked[i].state, &expected, SLOT_FILLING, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED)) {
 			parked[i].info = *info;
 			__atomic_store_n(&parked[i].state, SLOT_READY, __ATOMIC_RELEASE);
-			break;
+			sigchld_defer_sweep();
+			return;
 		}
 	}
+	__atomic_sub_fetch(&parked_claimed, 1, __ATOMIC_SEQ_CST);
 	sigchld_defer_sweep();
 }
 
@@ -152,7 +157,7 @@ static size_t replay_parked(struct reaper_view *view, siginfo_t *out, size_t max
 {
 	size_t n = 0;
 
-	for (int i = 0; i < PARKED_SLOTS; i++) {
+	for (int i = 0; i < PARKED_SLOTS && __atomic_load_n(&parked_claimed, __ATOMIC_SEQ_CST) != 0; i++) {
 		int expected = SLOT_READY;
 		siginfo_t info, report;
 
@@ -165,6 +170,7 @@ static size_t replay_parked(struct reaper_view *view, siginfo_t *out, size_t max
 		}
 		info = parked[i].info;
 		__atomic_store_n(&parked[i].state, SLOT_FREE, __ATOMIC_RELEASE);
+		__atomic_sub_fetch(&parked_claimed, 1, __ATOMIC_SEQ_CST);
 		if (classify(&info, view, &report) && n < max) {
 			out[n++] = report;
 		}

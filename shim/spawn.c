@@ -228,6 +228,9 @@ static int tracked_clone(int (*fn)(void *), void *stack, int flags, void *arg, p
 		fn = start_clone_child;
 		arg = &child;
 	}
+	if ((flags & CSIGNAL) != SIGCHLD) {
+		registry_expect_clone_kind();
+	}
 	registry_birth_begin();
 	pid = LIBC(clone)(fn, stack, flags, arg, ptid, tls, ctid);
 	saved_errno = errno;
@@ -346,6 +349,22 @@ static long call_raw(void *arg)
 	return LIBC(syscall)(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4], c->args[5]);
 }
 
+/* The exit signal of a raw clone's child: in clone's flags, or the fifth field of clone3's struct
+ * clone_args. */
+static uint64_t raw_exit_signal(const struct raw_call *c)
+{
+	switch (c->nr) {
+	case SYS_clone:
+		return (uint64_t)c->args[0] & CSIGNAL;
+#ifdef SYS_clone3
+	case SYS_clone3:
+		return ((const uint64_t *)c->args[0])[4];
+#endif
+	default:
+		return SIGCHLD;
+	}
+}
+
 static bool raw_creates_child(const struct raw_call *c)
 {
 	switch (c->nr) {
@@ -389,6 +408,9 @@ REAP_EXPORT long syscall(long nr, ...)
 			c.nr = SYS_fork;
 		}
 #endif
+		if (raw_exit_signal(&c) != SIGCHLD) {
+			registry_expect_clone_kind();
+		}
 		return tracked(call_raw, &c, true);
 	}
 	if (ipcwaits_is_raw_wait(nr)) {

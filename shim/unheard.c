@@ -19,6 +19,9 @@ struct unheard_exit {
 
 static struct unheard_exit unheard[UNHEARD_SIZE];
 static unsigned unheard_next;
+/* Slots full: while there are none, a take reads none of the ring's lines (it runs at every
+ * SIGCHLD). Counted inside the removal that remembers (registry_settle_forgets waits for it). */
+static int unheard_full;
 
 void unheard_remember(pid_t pid, int status)
 {
@@ -31,6 +34,9 @@ void unheard_remember(pid_t pid, int status)
 			u->pid = pid;
 			u->status = status;
 			__atomic_store_n(&u->state, UNHEARD_FULL, __ATOMIC_RELEASE);
+			if (from == UNHEARD_EMPTY) {
+				__atomic_add_fetch(&unheard_full, 1, __ATOMIC_SEQ_CST);
+			}
 			return;
 		}
 	}
@@ -39,7 +45,7 @@ void unheard_remember(pid_t pid, int status)
 /* Takes one unheard exit, of pid or (pid 0) of any child; fills *status. */
 static bool take_unheard(pid_t pid, pid_t *taken, int *status)
 {
-	for (unsigned i = 0; i < UNHEARD_SIZE; i++) {
+	for (unsigned i = 0; i < UNHEARD_SIZE && __atomic_load_n(&unheard_full, __ATOMIC_SEQ_CST) != 0; i++) {
 		struct unheard_exit *u = &unheard[i];
 		int full = UNHEARD_FULL;
 
@@ -57,6 +63,7 @@ static bool take_unheard(pid_t pid, pid_t *taken, int *status)
 		*taken = u->pid;
 		*status = u->status;
 		__atomic_store_n(&u->state, UNHEARD_EMPTY, __ATOMIC_RELEASE);
+		__atomic_sub_fetch(&unheard_full, 1, __ATOMIC_SEQ_CST);
 		return true;
 	}
 	return false;

@@ -79,22 +79,25 @@ static void costs_at_most(const char *kind, const char *mode, const double most[
 
 	per_op(kind, mode, per);
 	for (int k = 0; k < KINDS; k++) {
-		cr_expect(most[k] < 0 || per[k] <= most[k] + 0.1, "%s%s%s: %.2f %s per operation (at most %.0f)", kind,
+		cr_expect(most[k] < 0 || per[k] <= most[k] + 0.1, "%s%s%s: %.2f %s per operation (at most %g)", kind,
 			  mode[0] != '\0' ? " with a SIGCHLD " : "", mode, per[k], names[k], most[k]);
 	}
 }
 
-/* Parent: block and restore; child: restore, SIGCHLD back to SIG_DFL; handler: two looks. */
+/* Parent: block and restore; child: restore, SIGCHLD back to SIG_DFL; handler: one look at the
+ * zombie in front, which finds no child once the wait has reaped it (the look at the reported pid
+ * is then not needed: the library before made it, 2 waitid). A child that ends before the wait
+ * begins is in front, and the wait looks behind it after: up to half an operation more. */
 Test(costs, fork, .timeout = 300)
 {
-	costs_at_most("fork", "", (const double[KINDS]){3, 1, 2, 1});
+	costs_at_most("fork", "", (const double[KINDS]){3, 1, 1.5, 1});
 }
 
 /* With a handler of the program the child leaves SIGCHLD alone, and the program's handler gets its
  * own mask: one rt_sigprocmask. */
 Test(costs, fork_with_a_handler, .timeout = 300)
 {
-	costs_at_most("fork", "handler", (const double[KINDS]){4, 0, 2, 1});
+	costs_at_most("fork", "handler", (const double[KINDS]){4, 0, 1.5, 1});
 }
 
 /* Parent: block and restore, the registry's lock inside that window; child: its restore; the look
@@ -146,31 +149,44 @@ struct faults {
 	double self, children;
 };
 
+/* Whether a signal handler's frames cross into one more page of stack than another handler's
+ * depends on where the stack stands in its page: each count is the mean over LAYOUTS runs whose
+ * environment (at the top of the stack) is padded by a quarter of a page more each time. */
+#define LAYOUTS 4
+
 static struct faults faults_per_op(const char *kind, const char *preload)
 {
-	long few[2] = {0, 0}, many[2] = {0, 0};
+	struct faults mean = {0, 0};
 
-	for (int round = 0; round < 2; round++) {
-		char n[16], variable[512];
-		const char *env[] = {variable, NULL};
-		struct run_result r;
-		const char *faults;
+	for (int layout = 0; layout < LAYOUTS; layout++) {
+		long few[2] = {0, 0}, many[2] = {0, 0};
 
-		snprintf(n, sizeof(n), "%d", round == 0 ? FEW : MANY);
-		snprintf(variable, sizeof(variable), "LD_PRELOAD=%s", preload != NULL ? preload : "");
-		const char *program[] = {scenario("child_costs"), kind, n, NULL};
-		struct run_opts opts = {.pid1 = true, .env = env, .timeout_s = 120};
+		for (int round = 0; round < 2; round++) {
+			char n[16], variable[512], pad[4096] = "PAD=";
+			const char *env[] = {variable, pad, NULL};
+			struct run_result r;
+			const char *faults;
 
-		run(program, &opts, &r);
-		faults = strstr(r.out, "FAULTS ");
-		cr_assert(!r.timed_out && r.exit_code == 0 && faults != NULL &&
-				  sscanf(faults, "FAULTS %ld %ld", round == 0 ? &few[0] : &many[0],
-					 round == 0 ? &few[1] : &many[1]) == 2,
-			  "child_costs %s %s with %s: exit %d; output:\n%s", kind, n, preload ? preload : "no preload",
-			  r.exit_code, r.out);
-		run_result_free(&r);
+			memset(pad + 4, 'x', (size_t)layout * 1024);
+			pad[4 + layout * 1024] = '\0';
+			snprintf(n, sizeof(n), "%d", round == 0 ? FEW : MANY);
+			snprintf(variable, sizeof(variable), "LD_PRELOAD=%s", preload != NULL ? preload : "");
+			const char *program[] = {scenario("child_costs"), kind, n, NULL};
+			struct run_opts opts = {.pid1 = true, .env = env, .timeout_s = 120};
+
+			run(program, &opts, &r);
+			faults = strstr(r.out, "FAULTS ");
+			cr_assert(!r.timed_out && r.exit_code == 0 && faults != NULL &&
+					  sscanf(faults, "FAULTS %ld %ld", round == 0 ? &few[0] : &many[0],
+						 round == 0 ? &few[1] : &many[1]) == 2,
+				  "child_costs %s %s with %s: exit %d; output:\n%s", kind, n,
+				  preload ? preload : "no preload", r.exit_code, r.out);
+			run_result_free(&r);
+		}
+		mean.self += (double)(many[0] - few[0]) / (MANY - FEW) / LAYOUTS;
+		mean.children += (double)(many[1] - few[1]) / (MANY - FEW) / LAYOUTS;
 	}
-	return (struct faults){(double)(many[0] - few[0]) / (MANY - FEW), (double)(many[1] - few[1]) / (MANY - FEW)};
+	return mean;
 }
 
 /* Page faults, counted by the kernel, against floor.so: the least any in-process reaper does
@@ -187,7 +203,9 @@ Test(costs, fork_page_faults, .timeout = 300)
 	struct faults floor = faults_per_op("fork", built("bench/floor.so"));
 	struct faults bare = faults_per_op("fork", NULL);
 
-	cr_expect(shim.self <= floor.self + 0.5, "fork as PID 1: %.2f page faults per fork + wait in the program, floor.so %.2f",
+	/* The shim's handler runs about 1 kB deeper than floor.so's: in some layouts its frames reach
+	 * one more page of stack (up to half a fault per operation over the layouts). */
+	cr_expect(shim.self <= floor.self + 0.75, "fork as PID 1: %.2f page faults per fork + wait in the program, floor.so %.2f",
 		  shim.self, floor.self);
 	cr_expect(shim.children <= bare.children + 0.5, "fork as PID 1: %.2f page faults per child, %.2f without a preload",
 		  shim.children, bare.children);
