@@ -144,6 +144,9 @@ struct results {
 	double loop_vs_empty[LK_COUNT][2];      /* median per-round ratio of ops/s, reap.so / empty .so */
 	double loop_us_vs_empty[LK_COUNT][2];   /* median per-round difference, us per operation */
 	double floor_vs_empty[LK_COUNT];        /* as PID 1: floor.so / empty .so, median per-round ratio */
+	/* execs.c: reap.so minus the empty preload per exec of /bin/true, median of neighbouring pairs */
+	bool have_execs;
+	double exec_vs_empty_us;
 	/* scale.c: median cost per event in us; NAN not taken, INFINITY did not finish in time */
 	bool have_scale_children, have_scale_orphans;
 	int scale_n[SCALE_MAX], scale_k[SCALE_MAX], n_scale_n, n_scale_k;
@@ -155,6 +158,7 @@ extern struct results results;
 void measure_startup(void);
 void measure_idle(void);     /* memory, processes, signal to exit */
 void measure_loops(void);
+void measure_execs(void);   /* 3d */
 void measure_attribution(void);  /* after measure_loops: its CPU times */
 void measure_scale(void);
 void measure_storm(void);

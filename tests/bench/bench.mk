@@ -1,6 +1,6 @@
 # make bench: the benchmarks of issue #5 (reap.so against tini, dumb-init, catatonit and the limit).
 # Not part of `make test`: timings never gate anything. `make bench BENCH_QUICK=1` is a smoke run of
-# a few seconds; BENCH_ONLY=storm,loops,attrib,scale,startup,idle runs a subset. `make bench-build`
+# a few seconds; BENCH_ONLY=storm,loops,execs,attrib,scale,startup,idle runs a subset. `make bench-build`
 # only compiles (with the project's warning flags).
 BENCH_BUILD := $(BUILD)/bench
 BENCH_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -O2 -g

@@ -4,7 +4,7 @@
  * unless a measurement could not be taken; the numbers never fail it.
  *
  * usage: reapbench --shim ABS/reap.so --empty ABS/empty.so --work ABS/build/bench [--out FILE] [--quick]
- *                  [--only storm,loops,attrib,scale,startup,idle] [--no-rt] */
+ *                  [--only storm,loops,execs,attrib,scale,startup,idle] [--no-rt] */
 #include "bench.h"
 
 #include <dirent.h>
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 			cfg.quick = true;
 		} else {
 			fprintf(stderr, "usage: reapbench --shim ABS/reap.so --empty ABS/empty.so --work DIR [--out FILE] [--quick] "
-			                "[--only storm,loops,attrib,scale,startup,idle] [--no-rt]\n");
+			                "[--only storm,loops,execs,attrib,scale,startup,idle] [--no-rt]\n");
 			return 2;
 		}
 	}
@@ -216,6 +216,10 @@ int main(int argc, char **argv)
 		if (want(only, "loops")) {
 			progress("cost to the program's own work", 100);
 			measure_loops();
+		}
+		if (want(only, "execs")) {
+			progress("an exec, timed exec by exec", 10);
+			measure_execs();
 		}
 		if (want(only, "scale")) {
 			progress("scaling with many own children", 120);
