@@ -235,10 +235,12 @@ static bool make_room(void)
 	return true;
 }
 
-/* Marks the slot of pid gone, unless it holds an entry recorded after mark: a child that got the
- * pid after the one the caller is done with. False if it no longer holds such an entry. status < 0:
- * the exit is unknown. From the removal until an unheard exit is remembered, the exit is in neither
- * place: the removal is counted (registry_settle_forgets). */
+/* Marks the slot of pid gone, unless it holds a new child that got the pid after the one the
+ * caller is done with: an entry recorded after mark while a child with that pid exists (an entry
+ * recorded after mark whose child is gone is the one a wait that began before the birth reaped).
+ * False if the slot no longer holds pid's entry, or holds the new child's. status < 0: the exit is
+ * unknown. From the removal until an unheard exit is remembered, the exit is in neither place: the
+ * removal is counted (registry_settle_forgets). */
 static bool remove_slot(entry_t *slot, pid_t pid, int status, unsigned mark);
 
 /* A number that every mark taken from now on compares as older. */
@@ -305,10 +307,19 @@ static bool remove_slot(entry_t *slot, pid_t pid, int status, unsigned mark)
 {
 	entry_t e = slot_load(slot);
 	bool removed = false;
+	int pid_held = -1; /* whether a child holds pid: asked once, and only of a newer entry */
 
 	__atomic_add_fetch(&forgetting, 1, __ATOMIC_SEQ_CST);
 	forgetting_here++;
-	while (entry_pid(e) == pid && !born_after(entry_born(e), mark)) {
+	while (entry_pid(e) == pid) {
+		if (born_after(entry_born(e), mark)) {
+			if (pid_held < 0) {
+				pid_held = child_exists(pid);
+			}
+			if (pid_held) {
+				break;
+			}
+		}
 		if (__atomic_compare_exchange_n(slot, &e, entry_make(SLOT_GONE, 0, 0), false, __ATOMIC_SEQ_CST,
 						__ATOMIC_ACQUIRE)) {
 			removed = true;

@@ -44,9 +44,10 @@ bool registry_reaped_own(pid_t pid, unsigned mark);
 /* Whether an own child with this pid was recorded after mark. */
 bool registry_recorded_since(pid_t pid, unsigned mark);
 
-/* The program consumed the exit of the child that held pid when mark was taken (status: its wait
- * status, or -1 where the shim's own code collected it and already told the program's handler). An
- * entry recorded after mark is a new child that got the pid since: it stays. */
+/* The program consumed the exit of a child with this pid, reaped by a call that began after mark
+ * (status: its wait status, or -1 where the shim's own code collected it and already told the
+ * program's handler). An entry recorded after mark is that child only if no child holds the pid
+ * now; otherwise it is a new child that got the pid after the reap, and it stays. */
 void registry_forget(pid_t pid, int status, unsigned mark);
 void registry_forget_all(void);  /* the kernel said there are no children at all */
 /* Returns once no other thread is removing an entry: an own exit a wait reaped and is forgetting

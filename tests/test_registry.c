@@ -84,6 +84,21 @@ Test(registry, reap_own_lists_the_children, .timeout = 60) { holds("env_listed")
 
 Test(registry, errno_kept_after_a_restarted_wait, .timeout = 60) { holds("errno_kept"); }
 
+/* A child born while another thread is blocked in wait() for any child, and reaped by that wait,
+ * leaves no entry: an orphan that then gets its pid (ns_last_pid) is not the program's. The entry
+ * stayed with the first version of the forget's mark (this round), which took any entry recorded
+ * after the wait began for a newer child. The control without the shim shows the orphan to wait(). */
+Test(registry, no_entry_left_by_a_wait_that_began_before_the_birth, .timeout = 120)
+{
+	struct run_result r;
+
+	holds("stale_entry");
+	run_case("stale_entry", false, &r);
+	cr_expect(r.exit_code == 1 && strstr(r.out, "FAIL stale_entry") != NULL,
+		  "without the shim wait() must report the orphan; got exit %d; output:\n%s", r.exit_code, r.out);
+	run_result_free(&r);
+}
+
 /* A child forked into a pid the program's wait has just freed, before the wait's wrapper is done
  * with the child that held it, is the program's. */
 Test(registry, pid_reused_by_the_handler_during_a_wait, .timeout = 60) { holds_like_libc("own_reuse"); }

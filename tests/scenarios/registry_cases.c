@@ -19,6 +19,9 @@
  *   env_listed    exec with LD_PRELOAD and a child: REAP_OWN names it (the control)
  *   errno_kept    a wait the shim restarted after an orphan's SIGCHLD cut it short (the program's
  *                 handler has no SA_RESTART) returns with errno as it was before the call
+ *   stale_entry   a child born while another thread is blocked in wait() for any child, and reaped
+ *                 by that wait, leaves no entry behind: a foreign orphan that then gets its pid
+ *                 (ns_last_pid) is never reported to wait()
  *   own_reuse     the program's SIGCHLD handler, run as waitpid(child) returns, forks a new child
  *                 into the pid that wait just freed (ns_last_pid): wait() still reports the new
  *                 child once it ends, and the handler heard of the first child once
@@ -371,6 +374,94 @@ static int pid_reuse(void)
 	}
 	printf("pid_reuse: %d rounds, %d wrong reports\n", rounds - skipped, wrong);
 	return verdict("pid_reuse", wrong == 0, detail);
+}
+
+/* --- stale_entry ------------------------------------------------------------------------------ */
+
+static int gone(pid_t pid)
+{
+	return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+static int stale_entry(void)
+{
+	int rounds = scaled(5), wrong = 0, skipped = 0;
+	int anchor_gate[2];
+	char waiter_dir[64], detail[160] = "";
+	pthread_t waiter;
+	sigset_t chld;
+	pid_t anchor;
+
+	/* Blocked in every thread: libc's wait, not the shim's handler, meets the ends. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	pipe_or_die(anchor_gate);
+	anchor = fork(); /* an own child alive throughout, so that wait() blocks */
+	if (anchor == 0) {
+		close(anchor_gate[1]);
+		wait_for_eof(anchor_gate[0]);
+		_exit(0);
+	}
+	close(anchor_gate[0]);
+	pthread_create(&waiter, NULL, wait_for_any, NULL);
+	while (__atomic_load_n(&reports.tid, __ATOMIC_SEQ_CST) == 0) {
+		sched_yield();
+	}
+	snprintf(waiter_dir, sizeof(waiter_dir), "/proc/self/task/%d", (int)reports.tid);
+	for (int round = 0; round < rounds; round++) {
+		int orphan_gate[2], from, status = 0;
+		pid_t child, orphan;
+
+		if (!blocked_in_wait(waiter_dir, 10)) {
+			die("the waiting thread never blocked");
+		}
+		from = reports_now();
+		child = fork(); /* born after the blocked wait began */
+		if (child == 0) {
+			_exit(3);
+		}
+		for (double end = now() + 10; reports_of(child, from, &status) == 0 && now() < end;) {
+			sched_yield();
+		}
+		if (reports_of(child, from, &status) != 1 || !WIFEXITED(status) || WEXITSTATUS(status) != 3) {
+			wrong++;
+			snprintf(detail, sizeof(detail), "round %d: wait() did not report own child %d once, with 3", round,
+				 (int)child);
+			continue;
+		}
+		/* The next fork (make_orphan's middle process) gets child - 1, its own the child's pid. */
+		set_last_pid(child - 2);
+		orphan = make_orphan(orphan_gate, 7);
+		if (orphan != child) {
+			skipped++;
+			close(orphan_gate[1]);
+			continue;
+		}
+		if (!blocked_in_wait(waiter_dir, 10)) {
+			die("the waiting thread never blocked again");
+		}
+		from = reports_now();
+		close(orphan_gate[1]); /* the orphan ends; the waiting thread reaps it */
+		for (double end = now() + 10; !gone(orphan) && now() < end;) {
+			sched_yield();
+		}
+		if (!blocked_in_wait(waiter_dir, 10)) {
+			die("the waiting thread never blocked after the orphan");
+		}
+		if (reports_of(orphan, from, &status) != 0) {
+			wrong++;
+			snprintf(detail, sizeof(detail), "round %d: wait() reported the orphan %d (status %#x) as the program's",
+				 round, (int)orphan, status);
+		}
+	}
+	close(anchor_gate[1]);
+	pthread_join(waiter, NULL);
+	if (skipped > rounds / 2) {
+		printf("BROKEN stale_entry: the pid could not be forced in %d of %d rounds\n", skipped, rounds);
+		return 2;
+	}
+	return verdict("stale_entry", wrong == 0, detail);
 }
 
 /* --- ignored ---------------------------------------------------------------------------------- */
@@ -884,7 +975,10 @@ int main(int argc, char **argv)
 	if (strcmp(which, "own_reuse") == 0) {
 		return own_reuse();
 	}
+	if (strcmp(which, "stale_entry") == 0) {
+		return stale_entry();
+	}
 	fprintf(stderr, "usage: registry_cases pid_reuse|ignored|burst|hidden|raw_clone|env_cleared|env_childless|"
-			"env_listed|errno_kept|own_reuse\n");
+			"env_listed|errno_kept|own_reuse|stale_entry\n");
 	return 2;
 }
