@@ -5,11 +5,14 @@
  * fixed limit. Lookups, the hot path of the SIGCHLD handler, take no lock: slots are read
  * atomically, a table outgrown is kept (readers may still be in it; their total stays below twice
  * the largest), and a clean-up that moves entries in place is bracketed by a version counter that
- * readers check, seqlock-style. Changes take the one lock whose holder blocks signals (lock.h).
+ * readers check, seqlock-style. Insertions, moves and announcements take the one lock whose holder
+ * blocks signals (lock.h); a removal is one compare-and-swap of the entry's word. The variables
+ * and the first table are unshared (unshared.h): a fork child starts with an empty registry, and
+ * a fork costs the parent no copied page for them.
  *
  * Each entry carries the number of its recording in the order of births, so that a call that freed
  * a pid can tell the child that held the pid before it began from one that got the pid since
- * (registry_reaped_own). While the kernel reaps children by itself, entries go stale unseen: they
+ * (registry_reaped_own, registry_forget). While the kernel reaps children by itself, entries go stale unseen: they
  * are dropped whenever the live entries have doubled since the last look, which keeps the table
  * within twice the children that exist, at O(1) amortised per birth. */
 #include "registry.h"
@@ -671,6 +674,7 @@ void registry_parse_list(const char *list, void (*visit)(pid_t, void *), void *c
 /* Only what needs it is written: each page the child writes is a copy. */
 void registry_reset_in_child(void)
 {
+	/* Where the kernel wipes the unshared pages, these are zero in the child already. */
 	if (lock != 0) {
 		lock = 0;
 	}
