@@ -8,10 +8,14 @@
  *   popen    popen("exit 7", "r") + pclose
  * With "handler" as the third argument the program has a SIGCHLD handler (SA_SIGINFO, SA_RESTART),
  * which must hear of every child: the shim then hands each exit over under the program's mask.
+ * With "clonekind" instead, a child made by clone() with no exit signal (only __WALL waits see it)
+ * stays alive through the loop: the shim must then look at each reported pid (a clone child could
+ * hold it again), which test_costs counts.
  * It also prints "FAULTS <self> <children>": the page faults of the loop (getrusage), in the
  * program and in its children, which test_costs compares with the same loop run without the shim.
- * Usage: child_costs KIND N [handler] */
+ * Usage: child_costs KIND N [handler|clonekind] */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -43,6 +47,18 @@ static pid_t wait_for(pid_t pid, int *status)
 		r = waitpid(pid, status, 0);
 	} while (r < 0 && errno == EINTR);
 	return r;
+}
+
+/* The clone child: waits for its gate (a pipe) to close at the loop's end. */
+static int wait_for_gate(void *arg)
+{
+	const int *gate = arg;
+	char c;
+
+	close(gate[1]);
+	while (read(gate[0], &c, 1) < 0 && errno == EINTR) {
+	}
+	return 0;
 }
 
 /* One operation; the wait status it got. */
@@ -77,11 +93,25 @@ int main(int argc, char **argv)
 {
 	int n = argc > 2 ? atoi(argv[2]) : 0;
 	bool handler = argc > 3 && strcmp(argv[3], "handler") == 0;
+	bool clone_kind = argc > 3 && strcmp(argv[3], "clonekind") == 0;
+	static char clone_stack[64 * 1024];
+	int gate[2] = {-1, -1};
+	pid_t clone_child = 0;
 	struct rusage self_before, self_after, children_before, children_after;
 
 	if (n <= 0) {
-		fprintf(stderr, "usage: child_costs fork|vfork|spawn|system|popen N [handler]\n");
+		fprintf(stderr, "usage: child_costs fork|vfork|spawn|system|popen N [handler|clonekind]\n");
 		return 2;
+	}
+	if (clone_kind) {
+		if (pipe(gate) != 0) {
+			return 2;
+		}
+		clone_child = clone(wait_for_gate, clone_stack + sizeof(clone_stack), 0, gate);
+		if (clone_child < 0) {
+			printf("FAIL clone: %s\n", strerror(errno));
+			return 1;
+		}
 	}
 	if (handler) {
 		struct sigaction sa;
@@ -99,6 +129,15 @@ int main(int argc, char **argv)
 
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 7) {
 			printf("FAIL %s: operation %d: status %#x\n", argv[1], i, (unsigned)status);
+			return 1;
+		}
+	}
+	if (clone_kind) {
+		int status;
+
+		close(gate[1]);
+		if (waitpid(clone_child, &status, __WALL) != clone_child) {
+			printf("FAIL clonekind: waitpid(__WALL) of the clone child: %s\n", strerror(errno));
 			return 1;
 		}
 	}
