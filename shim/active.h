@@ -4,8 +4,8 @@
  * instruction without any code running in it and without a system call per check. A vfork child
  * shares that memory; the vfork wrapper marks it in a thread-local flag instead, which a fork child
  * of the shim's sets too (spawn_reset_in_child), so that its checks read no wiped page: each such
- * read would cost it a fault. Where the kernel lacks
- * MADV_WIPEONFORK, the decision is the pid, compared with getpid(). */
+ * read would cost it a fault. Where the kernel lacks MADV_WIPEONFORK, the decision is the pid,
+ * compared with getpid(). */
 #ifndef REAP_ACTIVE_H
 #define REAP_ACTIVE_H
 

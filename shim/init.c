@@ -47,7 +47,8 @@ static void mark_active(pid_t self)
 	static struct active_page page UNSHARED;
 
 	__atomic_store_n(&active_pid, self, __ATOMIC_RELEASE);
-	if (unshared_init()) {
+	unshared_init();
+	if (unshared_wiped) {
 		page.pid = self;
 		__atomic_store_n(&active_page, &page, __ATOMIC_RELEASE);
 	}

@@ -167,7 +167,7 @@ bool reaper_collect_unkept(pid_t pid)
 }
 
 /* A zombie's exit report, left in place (si_pid 0: none). */
-bool reaper_look_any(idtype_t idtype, pid_t pid, siginfo_t *info)
+bool reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info)
 {
 	memset(info, 0, sizeof(*info));
 	if (LIBC(waitid)(idtype, (id_t)pid, info, WEXITED | WNOHANG | WNOWAIT) != 0) {
@@ -175,11 +175,6 @@ bool reaper_look_any(idtype_t idtype, pid_t pid, siginfo_t *info)
 		return errno != ECHILD;
 	}
 	return true;
-}
-
-void reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info)
-{
-	(void)reaper_look_any(idtype, pid, info);
 }
 
 /* Whether the process the caller's proof is about is foreign: judged after the pidfd (or the
@@ -254,7 +249,7 @@ static bool same_exit(const siginfo_t *a, const siginfo_t *b)
 static void look_in_front(struct reaper_view *view)
 {
 	view->mark = registry_mark();
-	view->childless = !reaper_look_any(P_ALL, 0, &view->front);
+	view->childless = !reaper_look(P_ALL, 0, &view->front);
 	view->seen = true;
 }
 

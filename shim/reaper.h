@@ -31,10 +31,9 @@ size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *un
  * blocked everywhere, as with signalfd; or an orphan behind an own zombie). */
 void reaper_after_wait(void);
 /* A zombie child's exit report, left in place (si_pid 0: none); idtype P_ALL or P_PID. A tracer
- * gets its tracees' ptrace stops there too (the kernel reports them without WSTOPPED). */
-void reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info);
-/* The same; false when no child that it waits for exists at all (ECHILD). */
-bool reaper_look_any(idtype_t idtype, pid_t pid, siginfo_t *info);
+ * gets its tracees' ptrace stops there too (the kernel reports them without WSTOPPED). False when
+ * no child that the look waits for exists at all (ECHILD). */
+bool reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info);
 /* Reaps pid if it is a zombie and proven foreign; whether it did. */
 bool reaper_collect(pid_t pid);
 /* The split-mode init's reaping of pid, a zombie child: no proof of origin is needed (every child

@@ -12,9 +12,9 @@
  *
  * Each entry carries the number of its recording in the order of births, so that a call that freed
  * a pid can tell the child that held the pid before it began from one that got the pid since
- * (registry_reaped_own, registry_forget). While the kernel reaps children by itself, entries go stale unseen: they
- * are dropped whenever the live entries have doubled since the last look, which keeps the table
- * within twice the children that exist, at O(1) amortised per birth. */
+ * (registry_reaped_own, registry_forget). While the kernel reaps children by itself, entries go
+ * stale unseen: they are dropped whenever the live entries have doubled since the last look, which
+ * keeps the table within twice the children that exist, at O(1) amortised per birth. */
 #include "registry.h"
 
 #include <errno.h>
@@ -252,9 +252,10 @@ static unsigned long_ago(void)
 	return __atomic_load_n(&recorded, __ATOMIC_RELAXED) - RESTAMP_AGE;
 }
 
-/* Lock held. born: the recording's number. A pid still listed (its exit went unseen, or a removal
- * is racing this insert) is marked gone first: the new child gets an entry of its own. */
-static void insert(pid_t pid, unsigned born)
+/* Lock held. born: the recording's number; flags: TRACEE or none. A pid still listed (its exit
+ * went unseen, or a removal is racing this insert) is marked gone first: the new child gets an
+ * entry of its own. */
+static void insert(pid_t pid, unsigned born, unsigned flags)
 {
 	entry_t *slot = find_in(current, pid);
 
@@ -266,7 +267,7 @@ static void insert(pid_t pid, unsigned born)
 		log_verbose2("out of memory: a child is not recorded as own", "");
 		return;
 	}
-	place(current, entry_make(pid, 0, born));
+	place(current, entry_make(pid, flags, born));
 	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
 	used++;
 }
@@ -277,7 +278,10 @@ static void restamp(void)
 {
 	unsigned now = __atomic_load_n(&recorded, __ATOMIC_RELAXED), old = now - RESTAMP_AGE;
 
-	for (size_t i = 0; (now & (RESTAMP_AGE - 1)) == 0 && current != NULL && i < current->capacity; i++) {
+	if ((now & (RESTAMP_AGE - 1)) != 0) {
+		return;
+	}
+	for (size_t i = 0; current != NULL && i < current->capacity; i++) {
 		entry_t e = slot_load(&current->slots[i]);
 
 		while (entry_pid(e) > 0 && ((now - entry_born(e)) & BORN_MASK) > RESTAMP_AGE &&
@@ -354,6 +358,12 @@ void registry_birth_begin(void)
 	__atomic_add_fetch(&births, 1, __ATOMIC_SEQ_CST);
 }
 
+/* While the kernel reaps: the live entries at which to look for stale ones again. */
+static size_t prune_threshold(void)
+{
+	return prune_at > MIN_PRUNE ? prune_at : MIN_PRUNE;
+}
+
 /* Lock held: drops the entries of children that no longer exist. */
 static void prune_locked(void)
 {
@@ -376,9 +386,9 @@ bool registry_birth_end(pid_t pid)
 
 	if (pid > 0) {
 		lock_take(&lock, &mask);
-		insert(pid, __atomic_add_fetch(&recorded, 1, __ATOMIC_SEQ_CST));
+		insert(pid, __atomic_add_fetch(&recorded, 1, __ATOMIC_SEQ_CST), 0);
 		restamp();
-		if (__atomic_load_n(&kernel_reaps, __ATOMIC_RELAXED) && live >= (prune_at > MIN_PRUNE ? prune_at : MIN_PRUNE)) {
+		if (__atomic_load_n(&kernel_reaps, __ATOMIC_RELAXED) && live >= prune_threshold()) {
 			prune_locked();
 		}
 		lock_give(&lock, &mask);
@@ -414,13 +424,7 @@ static void adopt(pid_t pid, unsigned flags)
 
 	lock_take(&lock, &mask);
 	if (find_in(current, pid) == NULL) {
-		insert(pid, long_ago());
-		if (flags != 0) {
-			entry_t *slot = find_in(current, pid);
-			if (slot != NULL) {
-				__atomic_fetch_or(slot, (entry_t)flags << 32, __ATOMIC_ACQ_REL);
-			}
-		}
+		insert(pid, long_ago(), flags);
 	}
 	lock_give(&lock, &mask);
 }
@@ -433,9 +437,7 @@ void registry_adopt(pid_t pid)
 
 void registry_expect_clone_kind(void)
 {
-	if (!__atomic_load_n(&clone_kind, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&clone_kind, 1, __ATOMIC_SEQ_CST);
-	}
+	__atomic_store_n(&clone_kind, 1, __ATOMIC_SEQ_CST);
 }
 
 bool registry_may_list_clone_kind(void)
@@ -554,7 +556,8 @@ bool registry_announce_as_of(pid_t pid, unsigned mark)
 	lock_take(&lock, &mask);
 	slot = find_in(current, pid);
 	e = slot != NULL ? slot_load(slot) : 0;
-	while (slot != NULL && entry_pid(e) == pid && !born_after(entry_born(e), mark) && !(entry_flags(e) & ANNOUNCED)) {
+	while (slot != NULL && entry_pid(e) == pid && !born_after(entry_born(e), mark) &&
+	       !(entry_flags(e) & ANNOUNCED)) {
 		if (__atomic_compare_exchange_n(slot, &e, e | (entry_t)ANNOUNCED << 32, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
 			fresh = true;

@@ -18,11 +18,11 @@
 
 /* Where the shim does not act, none of its handlers can cut a call short (signals_eintr_is_shims):
  * the wrapper returns libc's call as it is, before it reads a clock for a deadline. */
-#define AS_IS_WHERE_INERT(call)        \
-	do {                           \
+#define AS_IS_WHERE_INERT(call)                            \
+	do {                                               \
 		if (__builtin_expect(!reap_active(), 1)) { \
-			return (call); \
-		}                      \
+			return (call);                     \
+		}                                          \
 	} while (0)
 
 /* The value of call, made again while it fails with an EINTR that the shim alone caused; call is

@@ -17,7 +17,7 @@ static bool wipe(void *start, size_t size)
 	return madvise(start, size, MADV_WIPEONFORK) == 0;
 }
 
-bool unshared_init(void)
+void unshared_init(void)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	uintptr_t start = ((uintptr_t)reap_unshared_start + page - 1) & ~(page - 1);
@@ -26,10 +26,9 @@ bool unshared_init(void)
 	if (end <= start || !wipe((void *)start, end - start)) {
 		log_verbose2("no MADV_WIPEONFORK: fork children get a copy of the shim's state, ",
 			     "and a fork costs the program a copied page more");
-		return false;
+		return;
 	}
 	unshared_wiped = true;
-	return true;
 }
 
 void *unshared_map(size_t size)

@@ -17,9 +17,9 @@
 
 #define UNSHARED __attribute__((section(".reap_unshared")))
 
-/* Once, at start-up, before any child is made: whether the UNSHARED variables are now wiped in
- * children, which unshared_wiped says from then on. */
-bool unshared_init(void);
+/* Once, at start-up, before any child is made: marks the UNSHARED variables to be wiped in
+ * children, and says in unshared_wiped whether the kernel took it. */
+void unshared_init(void);
 extern bool unshared_wiped;
 
 /* Zero-filled memory from mmap that children do not inherit either (a copy where the kernel lacks

@@ -5,9 +5,9 @@
  * A wait for one named child (pid > 0, P_PID, P_PIDFD) is the program's business: it goes to libc
  * as it is, and a status the shim collected for that pid earlier is handed over instead. A wait that
  * can match several children runs libc's call in a loop: a foreign child it returns (neither own nor
- * traced by the program, ptrace.c) is reaped and
- * dropped and the call made again, and when no own child can match, the call fails with ECHILD at
- * once instead of blocking on orphans that the program never made.
+ * traced by the program, ptrace.c) is reaped and dropped and the call made again, and when no own
+ * child can match, the call fails with ECHILD at once instead of blocking on orphans that the
+ * program never made.
  *
  * libc's call frees the pid of the child it reaps, and a fork in another thread (or in a signal
  * handler) may get that pid before the child is judged: the registry then decides with the mark

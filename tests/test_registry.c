@@ -54,19 +54,25 @@ static void holds_like_libc(const char *which)
 	holds(which);
 }
 
-/* A thread waits for any child; an orphan's end frees its pid, which a fork is forced to take
- * (ns_last_pid): the orphan's status must never be reported as the new child's, by wait() or by
- * waitpid(new child). The control without the shim shows the orphan to wait(). */
-Test(registry, pid_reuse_in_a_wait_for_any, .timeout = 300)
+/* ... and without it, the case fails: the control shows the orphan to wait(). */
+static void holds_only_with_the_shim(const char *which)
 {
+	char fail_line[64];
 	struct run_result r;
 
-	holds("pid_reuse");
-	run_case("pid_reuse", false, &r);
-	cr_expect(r.exit_code == 1 && strstr(r.out, "FAIL pid_reuse") != NULL,
-		  "without the shim wait() must report the orphan; got exit %d; output:\n%s", r.exit_code, r.out);
+	holds(which);
+	run_case(which, false, &r);
+	snprintf(fail_line, sizeof(fail_line), "FAIL %s", which);
+	cr_expect(r.exit_code == 1 && strstr(r.out, fail_line) != NULL,
+		  "%s without the shim: wait() must report the orphan; got exit %d; output:\n%s", which, r.exit_code,
+		  r.out);
 	run_result_free(&r);
 }
+
+/* A thread waits for any child; an orphan's end frees its pid, which a fork is forced to take
+ * (ns_last_pid): the orphan's status must never be reported as the new child's, by wait() or by
+ * waitpid(new child). */
+Test(registry, pid_reuse_in_a_wait_for_any, .timeout = 300) { holds_only_with_the_shim("pid_reuse"); }
 
 Test(registry, stays_small_while_sigchld_ignored, .timeout = 300) { holds_like_libc("ignored"); }
 
@@ -87,16 +93,10 @@ Test(registry, errno_kept_after_a_restarted_wait, .timeout = 60) { holds("errno_
 /* A child born while another thread is blocked in wait() for any child, and reaped by that wait,
  * leaves no entry: an orphan that then gets its pid (ns_last_pid) is not the program's. The entry
  * stayed with the first version of the forget's mark (this round), which took any entry recorded
- * after the wait began for a newer child. The control without the shim shows the orphan to wait(). */
+ * after the wait began for a newer child. */
 Test(registry, no_entry_left_by_a_wait_that_began_before_the_birth, .timeout = 120)
 {
-	struct run_result r;
-
-	holds("stale_entry");
-	run_case("stale_entry", false, &r);
-	cr_expect(r.exit_code == 1 && strstr(r.out, "FAIL stale_entry") != NULL,
-		  "without the shim wait() must report the orphan; got exit %d; output:\n%s", r.exit_code, r.out);
-	run_result_free(&r);
+	holds_only_with_the_shim("stale_entry");
 }
 
 /* A child forked into a pid the program's wait has just freed, before the wait's wrapper is done

@@ -258,6 +258,44 @@ static int reports_now(void)
 	return n;
 }
 
+/* A thread that waits for any child in a loop and keeps what wait() reports, with SIGCHLD blocked
+ * in every thread (libc's wait, not the shim's handler, meets the ends) and an own child alive
+ * until waiter_stop, so that wait() blocks. dir: the thread's /proc directory. */
+struct waiter {
+	pthread_t thread;
+	int anchor_gate; /* closing it ends the anchor child, and then the thread's waits */
+	char dir[64];
+};
+
+static void waiter_start(struct waiter *w)
+{
+	int gate[2];
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	pipe_or_die(gate);
+	if (fork() == 0) { /* the anchor */
+		close(gate[1]);
+		wait_for_eof(gate[0]);
+		_exit(0);
+	}
+	close(gate[0]);
+	w->anchor_gate = gate[1];
+	pthread_create(&w->thread, NULL, wait_for_any, NULL);
+	while (__atomic_load_n(&reports.tid, __ATOMIC_SEQ_CST) == 0) {
+		sched_yield();
+	}
+	snprintf(w->dir, sizeof(w->dir), "/proc/self/task/%d", (int)reports.tid);
+}
+
+static void waiter_stop(struct waiter *w)
+{
+	close(w->anchor_gate);
+	pthread_join(w->thread, NULL);
+}
+
 static void set_last_pid(pid_t pid)
 {
 	char text[16];
@@ -300,35 +338,16 @@ static pid_t fork_into(pid_t want, int gate[2])
 static int pid_reuse(void)
 {
 	int rounds = scaled(20), wrong = 0, skipped = 0;
-	int anchor_gate[2];
-	char waiter_dir[64], detail[160] = "";
-	pthread_t waiter;
-	sigset_t chld;
-	pid_t anchor;
+	char detail[160] = "";
+	struct waiter waiter;
 
-	/* Blocked in every thread: libc's wait, not the shim's handler, meets the orphan's end. */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
-	pipe_or_die(anchor_gate);
-	anchor = fork(); /* an own child alive throughout, so that wait() blocks */
-	if (anchor == 0) {
-		close(anchor_gate[1]);
-		wait_for_eof(anchor_gate[0]);
-		_exit(0);
-	}
-	close(anchor_gate[0]);
-	pthread_create(&waiter, NULL, wait_for_any, NULL);
-	while (__atomic_load_n(&reports.tid, __ATOMIC_SEQ_CST) == 0) {
-		sched_yield();
-	}
-	snprintf(waiter_dir, sizeof(waiter_dir), "/proc/self/task/%d", (int)reports.tid);
+	waiter_start(&waiter);
 	for (int round = 0; round < rounds; round++) {
 		int orphan_gate[2], child_gate[2], from, status = 0, count;
 		pid_t orphan, child;
 
 		orphan = make_orphan(orphan_gate, 7);
-		if (!blocked_in_wait(waiter_dir, 10)) {
+		if (!blocked_in_wait(waiter.dir, 10)) {
 			die("the waiting thread never blocked");
 		}
 		from = reports_now();
@@ -342,7 +361,7 @@ static int pid_reuse(void)
 			continue;
 		}
 		/* The waiting thread has judged the orphan's end once it blocks again. */
-		if (!blocked_in_wait(waiter_dir, 10)) {
+		if (!blocked_in_wait(waiter.dir, 10)) {
 			die("the waiting thread never blocked again");
 		}
 		if (waitpid(child, &status, WNOHANG) != 0) {
@@ -366,8 +385,7 @@ static int pid_reuse(void)
 				 round, (int)child, count, status);
 		}
 	}
-	close(anchor_gate[1]);
-	pthread_join(waiter, NULL);
+	waiter_stop(&waiter);
 	if (skipped > rounds / 2) {
 		printf("BROKEN pid_reuse: the pid could not be forced in %d of %d rounds\n", skipped, rounds);
 		return 2;
@@ -386,34 +404,15 @@ static int gone(pid_t pid)
 static int stale_entry(void)
 {
 	int rounds = scaled(5), wrong = 0, skipped = 0;
-	int anchor_gate[2];
-	char waiter_dir[64], detail[160] = "";
-	pthread_t waiter;
-	sigset_t chld;
-	pid_t anchor;
+	char detail[160] = "";
+	struct waiter waiter;
 
-	/* Blocked in every thread: libc's wait, not the shim's handler, meets the ends. */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
-	pipe_or_die(anchor_gate);
-	anchor = fork(); /* an own child alive throughout, so that wait() blocks */
-	if (anchor == 0) {
-		close(anchor_gate[1]);
-		wait_for_eof(anchor_gate[0]);
-		_exit(0);
-	}
-	close(anchor_gate[0]);
-	pthread_create(&waiter, NULL, wait_for_any, NULL);
-	while (__atomic_load_n(&reports.tid, __ATOMIC_SEQ_CST) == 0) {
-		sched_yield();
-	}
-	snprintf(waiter_dir, sizeof(waiter_dir), "/proc/self/task/%d", (int)reports.tid);
+	waiter_start(&waiter);
 	for (int round = 0; round < rounds; round++) {
 		int orphan_gate[2], from, status = 0;
 		pid_t child, orphan;
 
-		if (!blocked_in_wait(waiter_dir, 10)) {
+		if (!blocked_in_wait(waiter.dir, 10)) {
 			die("the waiting thread never blocked");
 		}
 		from = reports_now();
@@ -438,7 +437,7 @@ static int stale_entry(void)
 			close(orphan_gate[1]);
 			continue;
 		}
-		if (!blocked_in_wait(waiter_dir, 10)) {
+		if (!blocked_in_wait(waiter.dir, 10)) {
 			die("the waiting thread never blocked again");
 		}
 		from = reports_now();
@@ -446,7 +445,7 @@ static int stale_entry(void)
 		for (double end = now() + 10; !gone(orphan) && now() < end;) {
 			sched_yield();
 		}
-		if (!blocked_in_wait(waiter_dir, 10)) {
+		if (!blocked_in_wait(waiter.dir, 10)) {
 			die("the waiting thread never blocked after the orphan");
 		}
 		if (reports_of(orphan, from, &status) != 0) {
@@ -455,8 +454,7 @@ static int stale_entry(void)
 				 round, (int)orphan, status);
 		}
 	}
-	close(anchor_gate[1]);
-	pthread_join(waiter, NULL);
+	waiter_stop(&waiter);
 	if (skipped > rounds / 2) {
 		printf("BROKEN stale_entry: the pid could not be forced in %d of %d rounds\n", skipped, rounds);
 		return 2;
