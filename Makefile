@@ -45,8 +45,13 @@ SHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARNINGS) $(
 # exec about 15 us (docs/performance.md); bound lazily, an inert process resolves the few it calls.
 # glibc's lazy binding is safe in signal handlers and vfork children: for a definition in one of
 # the library's own dependencies (libc) it takes no lock.
-# shim/unshared.ld adds the section of the memory no child inherits to the linker's own script.
-SHIM_LDFLAGS := -shared -Wl,-z,defs -Wl,-e,reap_describe -Wl,-T,shim/unshared.ld $(SHIM_MAP:%=-Wl,--version-script=%)
+# shim/unshared.ld adds the section of the memory no child inherits to the linker's own script,
+# shim/start.ld the segment of what every process runs at start (shim/start.h). -nostartfiles: the
+# C runtime's start files would give the library _init and _fini code at both ends of its code,
+# which every process runs at start and at exit, mapping those pages too; its constructor needs none
+# of it (.init_array), and it registers nothing for dlclose.
+SHIM_LD := shim/unshared.ld shim/start.ld
+SHIM_LDFLAGS := -shared -nostartfiles -Wl,-z,defs -Wl,-e,reap_describe $(SHIM_LD:%=-Wl,-T,%) $(SHIM_MAP:%=-Wl,--version-script=%)
 
 # The sanitizer tier's build of the library (tests/test_tiers.c).
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -71,7 +76,7 @@ $(BUILD)/shim/%.o: shim/%.S Makefile
 	@mkdir -p $(@D)
 	$(need_target)$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
-$(BUILD)/reap.so: $(SHIM_OBJ) $(SHIM_MAP) shim/unshared.ld
+$(BUILD)/reap.so: $(SHIM_OBJ) $(SHIM_MAP) $(SHIM_LD)
 	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJ) -o $@
 
 $(BUILD)/sanitize/%.o: shim/%.c $(SHIM_HDR) Makefile
@@ -82,7 +87,7 @@ $(BUILD)/sanitize/%.o: shim/%.S Makefile
 	@mkdir -p $(@D)
 	$(need_target)$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
-$(BUILD)/sanitize/reap.so: $(SANITIZE_OBJ) $(SHIM_MAP) shim/unshared.ld
+$(BUILD)/sanitize/reap.so: $(SANITIZE_OBJ) $(SHIM_MAP) $(SHIM_LD)
 	$(CC) $(SHIM_CFLAGS) $(SANITIZE_FLAGS) $(SHIM_LDFLAGS:-Wl,-z,defs=) $(SANITIZE_OBJ) -o $@
 
 # The library keeps its execute bit: run as a program it describes itself.

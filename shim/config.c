@@ -221,6 +221,13 @@ static void load_signals(void)
 
 void config_load(void)
 {
+	static bool loaded;
+
+	/* Once: a loader that runs the constructors before reap_describe loads them twice. */
+	if (loaded) {
+		return;
+	}
+	loaded = true;
 	/* Verbosity first, so that it can be used while the others are read. */
 	load_verbose();
 	load_mode();

@@ -24,7 +24,8 @@ struct reap_config {
 
 extern struct reap_config config;
 
-/* Reads the environment; a bad value gets the default, and one stderr line from config_report. */
+/* Reads the environment, once; a bad value gets the default, and one stderr line from
+ * config_report. */
 void config_load(void);
 /* In the process the shim acts in: one line per bad variable. */
 void config_report(void);

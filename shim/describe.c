@@ -42,14 +42,6 @@ const char reap_interp[] __attribute__((section(".interp"))) = REAP_LOADER;
 
 void reap_describe(void) ENTRY_ATTRIBUTES;
 
-/* Set if a loader ever runs the constructors before the entry point: the settings are then loaded. */
-static bool constructed;
-
-__attribute__((constructor)) static void note_constructed(void)
-{
-	constructed = true;
-}
-
 static void put(int fd, const char *s, size_t len)
 {
 	while (len > 0) {
@@ -239,9 +231,7 @@ void reap_describe(void)
 	char *argv[MAX_ARGS];
 	int argc = read_args(args, sizeof(args), argv);
 
-	if (!constructed) {
-		config_load();
-	}
+	config_load();
 	config_report();
 	if (argc < 0) {
 		put_str(STDERR_FILENO, "reap.so: cannot read /proc/self/cmdline for the arguments (is /proc mounted?)\n");

@@ -26,10 +26,18 @@
 #include "active.h"
 #include "exports.h"
 #include "real.h"
+#include "start.h"
 #include "terminate.h"
 
-static main_fn *program_main;
-static char **program_argv;
+/* glibc's atexit names the object that registers a handler by __dso_handle, which the C runtime's
+ * start files define; the library links without them (Makefile), and any value unique to it will
+ * do. */
+void *__dso_handle __attribute__((visibility("hidden"))) = &__dso_handle;
+
+static main_fn *program_main START_STATE;
+static char **program_argv START_STATE;
+/* LIBC(__libc_start_main) would read its name from .rodata: every program runs this (start.h). */
+static const char libc_start_main_name[] START_CONST = "__libc_start_main";
 
 static void __attribute__((noreturn)) end_then_exit(int status)
 {
@@ -82,18 +90,21 @@ static bool main_needs_wrapping(void)
 #endif
 }
 
-REAP_EXPORT int __libc_start_main(main_fn *main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+START_PATH REAP_EXPORT int __libc_start_main(main_fn *main, int argc, char **argv, void (*init)(void), void (*fini)(void),
 				  void (*rtld_fini)(void), void *stack_end)
 {
+	__typeof__(real_libc.__libc_start_main) libc_start_main =
+		real_lookup((void **)&real_libc.__libc_start_main, libc_start_main_name);
+
 	program_argv = argv;
 	if (main_needs_wrapping()) {
 		program_main = main;
 		main = main_then_exit;
 	}
-	return LIBC(__libc_start_main)(main, argc, argv, init, fini, rtld_fini, stack_end);
+	return libc_start_main(main, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
-char **exit_program_argv(void)
+START_PATH char **exit_program_argv(void)
 {
 	return program_argv;
 }

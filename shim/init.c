@@ -22,6 +22,7 @@
 #include "config.h"
 #include "exec.h"
 #include "exit.h"
+#include "kernel.h"
 #include "log.h"
 #include "real.h"
 #include "registry.h"
@@ -29,12 +30,14 @@
 #include "signals.h"
 #include "spawn.h"
 #include "split.h"
+#include "start.h"
 #include "symbols.h"
 #include "terminate.h"
 #include "unshared.h"
 
-struct active_page *active_page;
-pid_t active_pid;
+/* Read by every wrapper, in every process (start.h). */
+struct active_page *active_page START_STATE;
+pid_t active_pid START_STATE;
 __thread int inert_thread __attribute__((tls_model("initial-exec")));
 
 bool reap_active_by_pid(void)
@@ -132,20 +135,52 @@ static void act_in_process(pid_t self, enum reap_mode mode)
 	signals_adopt_handlers();
 }
 
-/* argv is the program's argument list, NULL where libc does not hand it to constructors. */
-static void start(char **argv)
+/* Whether the environment has the variable name (start.h: no getenv, no string literal). */
+START_PATH static bool in_environment(const char *name)
 {
-	pid_t self = getpid();
+	for (char **entry = environ; entry != NULL && *entry != NULL; entry++) {
+		const char *c = *entry, *n = name;
+
+		while (*n != '\0' && *c == *n) {
+			c++;
+			n++;
+		}
+		if (*n == '\0' && *c == '=') {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char mode_variable[] START_CONST = "REAP_MODE";
+static const char own_variable[] START_CONST = EXEC_OWN_VARIABLE;
+
+/* An image inert from the start takes none of the shim's locks, so its fork children run none of
+ * its code; nor does it keep a list of children for an exec. */
+START_PATH static void stay_inert(void)
+{
+	if (in_environment(own_variable)) {
+		unsetenv(own_variable);
+	}
+}
+
+/* argv is the program's argument list, NULL where libc does not hand it to constructors. */
+START_PATH static void start(char **argv)
+{
+	pid_t self = (pid_t)kernel_call4(SYS_getpid, 0, 0, 0, 0);
 	enum reap_mode mode;
 	const char *go;
 
 	symbols_init();
+	/* Most processes: not PID 1, and no REAP_MODE to opt them in (start.h). */
+	if (self != 1 && !in_environment(mode_variable)) {
+		stay_inert();
+		return;
+	}
 	config_load();
 	mode = own_mode(self);
 	if (mode == MODE_OFF || (self != 1 && mode == MODE_AUTO)) {
-		/* An image inert from the start takes none of the shim's locks, so its fork children run
-		 * none of its code. */
-		unsetenv(EXEC_OWN_VARIABLE);
+		stay_inert();
 		return;
 	}
 	/* The fork children of a process that acts (inert there) must not inherit a lock held by
@@ -173,13 +208,13 @@ static void start(char **argv)
 /* The split-mode init reuses the memory of the program's arguments: glibc hands them to every
  * constructor; musl runs the constructors inside __libc_start_main, whose wrapper kept them. */
 #ifdef __GLIBC__
-__attribute__((constructor)) static void reap_start(int argc, char **argv)
+START_PATH __attribute__((constructor)) static void reap_start(int argc, char **argv)
 {
 	(void)argc;
 	start(argv);
 }
 #else
-__attribute__((constructor)) static void reap_start(void)
+START_PATH __attribute__((constructor)) static void reap_start(void)
 {
 	start(exit_program_argv());
 }

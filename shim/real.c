@@ -6,13 +6,15 @@
 #include "real.h"
 
 #include "log.h"
+#include "start.h"
 #include "symbols.h"
 
-struct real_libc real_libc;
+/* Every program's start binds __libc_start_main here (start.h). */
+struct real_libc real_libc START_STATE;
 
 static spawn_fn *posix_spawn_compat, *posix_spawnp_compat;
 
-void *real_bind_one(void **slot, const char *name)
+START_PATH void *real_bind_one(void **slot, const char *name)
 {
 	void *fn = symbols_next(name);
 

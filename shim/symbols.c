@@ -22,9 +22,15 @@
 
 #include <elf.h>
 #include <link.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/auxv.h>
+
+#include "start.h"
+
+/* Every process runs the listing and a lookup at start (start.h): libc is called through the GOT. */
+extern __typeof__(dl_iterate_phdr) dl_iterate_phdr START_LIBC;
+extern __typeof__(getauxval) getauxval START_LIBC;
 
 /* Objects are listed up to this many; a program with more falls back to listing them again at each
  * lookup that the first ones cannot answer (not async-signal-safe, and never seen in practice). */
@@ -50,13 +56,17 @@ struct search {
 	void *found;
 };
 
-static struct object objects[MAX_OBJECTS];
-static unsigned object_count, own_index;
-static bool listing_truncated;
-/* 0: not listed; 1: being listed; 2: listed (object_count and own_index are valid). */
-static int listing_state;
+/* The list, written by every process at start: its counts first, so that they share a page with
+ * the first objects (start.h). */
+static struct listing {
+	/* 0: not listed; 1: being listed; 2: listed (count and own_index are valid). */
+	int state;
+	unsigned count, own_index;
+	bool truncated;
+	struct object objects[MAX_OBJECTS];
+} listing START_STATE;
 
-static bool contains(const struct dl_phdr_info *info, ElfW(Addr) address)
+START_PATH static bool contains(const struct dl_phdr_info *info, ElfW(Addr) address)
 {
 	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -70,24 +80,23 @@ static bool contains(const struct dl_phdr_info *info, ElfW(Addr) address)
 }
 
 /* The kernel's vDSO is listed by dl_iterate_phdr but is not in the loader's search order. */
-static bool is_vdso(const struct dl_phdr_info *info, ElfW(Addr) vdso)
+START_PATH static bool is_vdso(const struct dl_phdr_info *info, ElfW(Addr) vdso)
 {
 	return vdso != 0 && contains(info, vdso);
 }
 
 /* glibc rewrites some address entries of a loaded object's dynamic section to absolute addresses,
  * musl none: an entry below the load address is still an offset from it. */
-static const void *dynamic_address(ElfW(Addr) base, ElfW(Addr) value)
+START_PATH static const void *dynamic_address(ElfW(Addr) base, ElfW(Addr) value)
 {
 	return (const void *)(value < base ? base + value : value);
 }
 
-static bool read_object(const struct dl_phdr_info *info, struct object *object)
+START_PATH static bool read_object(const struct dl_phdr_info *info, struct object *object)
 {
 	const ElfW(Dyn) *dyn = NULL;
 
-	memset(object, 0, sizeof(*object));
-	object->base = info->dlpi_addr;
+	*object = (struct object){ .base = info->dlpi_addr };
 	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
 		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC) {
 			dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
@@ -110,7 +119,17 @@ static bool read_object(const struct dl_phdr_info *info, struct object *object)
 	       (object->gnu_hash != NULL || object->sysv_hash != NULL);
 }
 
-static bool version_named(const struct object *object, ElfW(Half) index, const char *version)
+/* strcmp(a, b) == 0, on the start's own page (start.h). */
+START_PATH static bool same_name(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+START_PATH static bool version_named(const struct object *object, ElfW(Half) index, const char *version)
 {
 	const ElfW(Verdef) *def = object->verdef;
 
@@ -118,14 +137,14 @@ static bool version_named(const struct object *object, ElfW(Half) index, const c
 		if (def->vd_ndx == index) {
 			const ElfW(Verdaux) *aux = (const ElfW(Verdaux) *)((const char *)def + def->vd_aux);
 
-			return strcmp(object->strtab + aux->vda_name, version) == 0;
+			return same_name(object->strtab + aux->vda_name, version);
 		}
 		def = def->vd_next != 0 ? (const ElfW(Verdef) *)((const char *)def + def->vd_next) : NULL;
 	}
 	return false;
 }
 
-static void *resolved(const struct object *object, const ElfW(Sym) *sym)
+START_PATH static void *resolved(const struct object *object, const ElfW(Sym) *sym)
 {
 	ElfW(Addr) address = object->base + sym->st_value;
 
@@ -146,7 +165,7 @@ static void *resolved(const struct object *object, const ElfW(Sym) *sym)
 #endif
 }
 
-static void *match(const struct object *object, uint32_t index, const struct search *search)
+START_PATH static void *match(const struct object *object, uint32_t index, const struct search *search)
 {
 	const ElfW(Sym) *sym = &object->symtab[index];
 	unsigned type = ELF64_ST_TYPE(sym->st_info), bind = ELF64_ST_BIND(sym->st_info);
@@ -154,7 +173,7 @@ static void *match(const struct object *object, uint32_t index, const struct sea
 	if (sym->st_shndx == SHN_UNDEF || sym->st_value == 0 ||
 	    (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_OBJECT && type != STT_NOTYPE) ||
 	    (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE) ||
-	    strcmp(object->strtab + sym->st_name, search->name) != 0) {
+	    !same_name(object->strtab + sym->st_name, search->name)) {
 		return NULL;
 	}
 	if (object->versym != NULL) {
@@ -170,7 +189,7 @@ static void *match(const struct object *object, uint32_t index, const struct sea
 	return resolved(object, sym);
 }
 
-static void *lookup_gnu(const struct object *object, const struct search *search)
+START_PATH static void *lookup_gnu(const struct object *object, const struct search *search)
 {
 	enum { word_bits = sizeof(ElfW(Addr)) * 8 };
 	const uint32_t *table = object->gnu_hash;
@@ -199,7 +218,7 @@ static void *lookup_gnu(const struct object *object, const struct search *search
 	return NULL;
 }
 
-static void *lookup_sysv(const struct object *object, const struct search *search)
+START_PATH static void *lookup_sysv(const struct object *object, const struct search *search)
 {
 	const uint32_t *table = object->sysv_hash;
 	uint32_t buckets = table[0];
@@ -218,33 +237,33 @@ static void *lookup_sysv(const struct object *object, const struct search *searc
 	return NULL;
 }
 
-static void *lookup(const struct object *object, const struct search *search)
+START_PATH static void *lookup(const struct object *object, const struct search *search)
 {
 	return object->gnu_hash != NULL ? lookup_gnu(object, search) : lookup_sysv(object, search);
 }
 
-static int list_one(struct dl_phdr_info *info, size_t size, void *arg)
+START_PATH static int list_one(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
 	if (is_vdso(info, *(const ElfW(Addr) *)arg)) {
 		return 0;
 	}
 	if (contains(info, (ElfW(Addr))&symbols_init)) {
-		own_index = object_count;
+		listing.own_index = listing.count;
 	}
-	if (object_count == MAX_OBJECTS) {
-		listing_truncated = true;
+	if (listing.count == MAX_OBJECTS) {
+		listing.truncated = true;
 		return 1;
 	}
-	if (read_object(info, &objects[object_count])) {
-		object_count++;
+	if (read_object(info, &listing.objects[listing.count])) {
+		listing.count++;
 	}
 	return 0;
 }
 
 /* The walk a lookup makes when the list is not there to read: before the constructor (another
  * library's constructor calling a wrapper), or past MAX_OBJECTS. */
-static int search_one(struct dl_phdr_info *info, size_t size, void *arg)
+START_PATH static int search_one(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct search *search = arg;
 	struct object object;
@@ -263,21 +282,21 @@ static int search_one(struct dl_phdr_info *info, size_t size, void *arg)
 	return search->found != NULL;
 }
 
-void symbols_init(void)
+START_PATH void symbols_init(void)
 {
 	int expected = 0;
 	ElfW(Addr) vdso;
 
-	if (!__atomic_compare_exchange_n(&listing_state, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+	if (!__atomic_compare_exchange_n(&listing.state, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 		return;
 	}
 	vdso = (ElfW(Addr))getauxval(AT_SYSINFO_EHDR);
-	own_index = MAX_OBJECTS;
+	listing.own_index = MAX_OBJECTS;
 	dl_iterate_phdr(list_one, &vdso);
-	__atomic_store_n(&listing_state, 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&listing.state, 2, __ATOMIC_RELEASE);
 }
 
-static uint32_t gnu_hash_of(const char *name)
+START_PATH static uint32_t gnu_hash_of(const char *name)
 {
 	uint32_t hash = 5381;
 
@@ -287,7 +306,7 @@ static uint32_t gnu_hash_of(const char *name)
 	return hash;
 }
 
-static uint32_t sysv_hash_of(const char *name)
+START_PATH static uint32_t sysv_hash_of(const char *name)
 {
 	uint32_t hash = 0;
 
@@ -298,22 +317,22 @@ static uint32_t sysv_hash_of(const char *name)
 	return hash & 0x0fffffff;
 }
 
-static void *find(const char *name, const char *version, bool after_self)
+START_PATH static void *find(const char *name, const char *version, bool after_self)
 {
 	struct search search = { name, version, gnu_hash_of(name), sysv_hash_of(name), after_self, false, 0, NULL };
 
-	if (__atomic_load_n(&listing_state, __ATOMIC_ACQUIRE) != 2) {
+	if (__atomic_load_n(&listing.state, __ATOMIC_ACQUIRE) != 2) {
 		symbols_init();
 	}
-	if (__atomic_load_n(&listing_state, __ATOMIC_ACQUIRE) == 2) {
-		for (unsigned i = after_self ? own_index + 1 : 0; i < object_count; i++) {
-			void *found = lookup(&objects[i], &search);
+	if (__atomic_load_n(&listing.state, __ATOMIC_ACQUIRE) == 2) {
+		for (unsigned i = after_self ? listing.own_index + 1 : 0; i < listing.count; i++) {
+			void *found = lookup(&listing.objects[i], &search);
 
 			if (found != NULL) {
 				return found;
 			}
 		}
-		if (!listing_truncated) {
+		if (!listing.truncated) {
 			return NULL;
 		}
 	}
@@ -322,17 +341,17 @@ static void *find(const char *name, const char *version, bool after_self)
 	return search.found;
 }
 
-void *symbols_next(const char *name)
+START_PATH void *symbols_next(const char *name)
 {
 	return find(name, NULL, true);
 }
 
-void *symbols_next_versioned(const char *name, const char *version)
+START_PATH void *symbols_next_versioned(const char *name, const char *version)
 {
 	return find(name, version, true);
 }
 
-bool symbols_defined(const char *name)
+START_PATH bool symbols_defined(const char *name)
 {
 	return find(name, NULL, false) != NULL;
 }
