@@ -135,52 +135,30 @@ static void act_in_process(pid_t self, enum reap_mode mode)
 	signals_adopt_handlers();
 }
 
-/* Whether the environment has the variable name (start.h: no getenv, no string literal). */
-START_PATH static bool in_environment(const char *name)
-{
-	for (char **entry = environ; entry != NULL && *entry != NULL; entry++) {
-		const char *c = *entry, *n = name;
-
-		while (*n != '\0' && *c == *n) {
-			c++;
-			n++;
-		}
-		if (*n == '\0' && *c == '=') {
-			return true;
-		}
-	}
-	return false;
-}
-
 static const char mode_variable[] START_CONST = "REAP_MODE";
 static const char own_variable[] START_CONST = EXEC_OWN_VARIABLE;
 
-/* An image inert from the start takes none of the shim's locks, so its fork children run none of
- * its code; nor does it keep a list of children for an exec. */
-START_PATH static void stay_inert(void)
+/* Whether entry sets the variable name (start.h: no getenv, no string literal). */
+START_PATH static bool sets(const char *entry, const char *name)
 {
-	if (in_environment(own_variable)) {
-		unsetenv(own_variable);
+	while (*name != '\0' && *entry == *name) {
+		entry++;
+		name++;
 	}
+	return *name == '\0' && *entry == '=';
 }
 
-/* argv is the program's argument list, NULL where libc does not hand it to constructors. */
-START_PATH static void start(char **argv)
+/* PID 1, or a process with REAP_MODE: the settings decide. argv is the program's argument list,
+ * NULL where libc does not hand it to constructors. Out of the start's segment (start.h). */
+static __attribute__((noinline)) void decide(pid_t self, char **argv)
 {
-	pid_t self = (pid_t)kernel_call4(SYS_getpid, 0, 0, 0, 0);
 	enum reap_mode mode;
 	const char *go;
 
-	symbols_init();
-	/* Most processes: not PID 1, and no REAP_MODE to opt them in (start.h). */
-	if (self != 1 && !in_environment(mode_variable)) {
-		stay_inert();
-		return;
-	}
 	config_load();
 	mode = own_mode(self);
 	if (mode == MODE_OFF || (self != 1 && mode == MODE_AUTO)) {
-		stay_inert();
+		unsetenv(EXEC_OWN_VARIABLE);
 		return;
 	}
 	/* The fork children of a process that acts (inert there) must not inherit a lock held by
@@ -203,6 +181,26 @@ START_PATH static void start(char **argv)
 		}
 	}
 	act_in_process(self, mode);
+}
+
+START_PATH static void start(char **argv)
+{
+	pid_t self = (pid_t)kernel_call4(SYS_getpid, 0, 0, 0, 0);
+	bool mode_set = false, own_set = false;
+
+	symbols_init();
+	for (char **entry = environ; entry != NULL && *entry != NULL; entry++) {
+		mode_set = mode_set || sets(*entry, mode_variable);
+		own_set = own_set || sets(*entry, own_variable);
+	}
+	if (self == 1 || mode_set) {
+		decide(self, argv);
+	} else if (own_set) {
+		/* Most processes: not PID 1, and no REAP_MODE to opt them in. An image inert from the
+		 * start takes none of the shim's locks, so its fork children run none of its code; nor
+		 * does it hand a list of children to its exec. */
+		unsetenv(own_variable);
+	}
 }
 
 /* The split-mode init reuses the memory of the program's arguments: glibc hands them to every

@@ -46,6 +46,13 @@ struct object {
 	const ElfW(Verdef) *verdef;
 };
 
+/* An object as listed: its tables are read from its dynamic section at each lookup, since most
+ * processes make one, in one object (__libc_start_main, in libc: start.h). */
+struct listed {
+	ElfW(Addr) base;
+	const ElfW(Dyn) *dynamic;
+};
+
 struct search {
 	const char *name;
 	const char *version; /* NULL: the default version */
@@ -63,7 +70,7 @@ static struct listing {
 	int state;
 	unsigned count, own_index;
 	bool truncated;
-	struct object objects[MAX_OBJECTS];
+	struct listed objects[MAX_OBJECTS];
 } listing START_STATE;
 
 START_PATH static bool contains(const struct dl_phdr_info *info, ElfW(Addr) address)
@@ -92,18 +99,21 @@ START_PATH static const void *dynamic_address(ElfW(Addr) base, ElfW(Addr) value)
 	return (const void *)(value < base ? base + value : value);
 }
 
-START_PATH static bool read_object(const struct dl_phdr_info *info, struct object *object)
+START_PATH static const ElfW(Dyn) *dynamic_of(const struct dl_phdr_info *info)
 {
-	const ElfW(Dyn) *dyn = NULL;
-
-	*object = (struct object){ .base = info->dlpi_addr };
 	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
 		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC) {
-			dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+			return (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
 		}
 	}
+	return NULL;
+}
+
+START_PATH static bool read_object(ElfW(Addr) base, const ElfW(Dyn) *dyn, struct object *object)
+{
+	*object = (struct object){ .base = base };
 	for (; dyn != NULL && dyn->d_tag != DT_NULL; dyn++) {
-		const void *at = dynamic_address(object->base, dyn->d_un.d_ptr);
+		const void *at = dynamic_address(base, dyn->d_un.d_ptr);
 
 		switch (dyn->d_tag) {
 		case DT_SYMTAB: object->symtab = at; break;
@@ -248,16 +258,14 @@ START_PATH static int list_one(struct dl_phdr_info *info, size_t size, void *arg
 	if (is_vdso(info, *(const ElfW(Addr) *)arg)) {
 		return 0;
 	}
-	if (contains(info, (ElfW(Addr))&symbols_init)) {
+	if (listing.own_index == MAX_OBJECTS && contains(info, (ElfW(Addr))&symbols_init)) {
 		listing.own_index = listing.count;
 	}
 	if (listing.count == MAX_OBJECTS) {
 		listing.truncated = true;
 		return 1;
 	}
-	if (read_object(info, &listing.objects[listing.count])) {
-		listing.count++;
-	}
+	listing.objects[listing.count++] = (struct listed){ info->dlpi_addr, dynamic_of(info) };
 	return 0;
 }
 
@@ -276,7 +284,7 @@ START_PATH static int search_one(struct dl_phdr_info *info, size_t size, void *a
 		search->self_passed = contains(info, (ElfW(Addr))&symbols_init);
 		return 0;
 	}
-	if (read_object(info, &object)) {
+	if (read_object(info->dlpi_addr, dynamic_of(info), &object)) {
 		search->found = lookup(&object, search);
 	}
 	return search->found != NULL;
@@ -326,7 +334,9 @@ START_PATH static void *find(const char *name, const char *version, bool after_s
 	}
 	if (__atomic_load_n(&listing.state, __ATOMIC_ACQUIRE) == 2) {
 		for (unsigned i = after_self ? listing.own_index + 1 : 0; i < listing.count; i++) {
-			void *found = lookup(&listing.objects[i], &search);
+			const struct listed *listed = &listing.objects[i];
+			struct object object;
+			void *found = read_object(listed->base, listed->dynamic, &object) ? lookup(&object, &search) : NULL;
 
 			if (found != NULL) {
 				return found;
