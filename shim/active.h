@@ -27,18 +27,20 @@ extern __thread int inert_thread __attribute__((tls_model("initial-exec")));
  * line, so that the check below makes no call where the shim never acted. */
 bool reap_active_by_pid(void);
 
-/* Async-signal-safe. */
+/* Async-signal-safe. An image in which the shim never acted (every process the container starts
+ * besides PID 1) answers from one load. */
 static inline bool reap_active(void)
 {
-	const struct active_page *page = __atomic_load_n(&active_page, __ATOMIC_ACQUIRE);
+	const struct active_page *page;
 
-	if (inert_thread) {
+	if (__atomic_load_n(&active_pid, __ATOMIC_ACQUIRE) == 0 || inert_thread) {
 		return false;
 	}
+	page = __atomic_load_n(&active_page, __ATOMIC_ACQUIRE);
 	if (__builtin_expect(page != NULL, 1)) {
 		return __atomic_load_n(&page->pid, __ATOMIC_RELAXED) != 0;
 	}
-	return __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE) != 0 && reap_active_by_pid();
+	return reap_active_by_pid();
 }
 
 /* Marks the part of a wrapper that runs only where the shim acts, so that the compiler keeps it
