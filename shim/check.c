@@ -246,7 +246,7 @@ static enum check_verdict judge_dynamic(const char *path, const struct stat *st,
 			      "LD_PRELOAD; only a start with that gid is reached");
 		return CHECK_NOT_REACHED;
 	}
-	if (getxattr(path, "security.capability", NULL, 0) >= 0) {
+	if (LIBC(getxattr)(path, "security.capability", NULL, 0) >= 0) {
 		log_str(body, "a program with file capabilities (security.capability): started by another user "
 			      "than root the loader runs it in secure mode and ignores LD_PRELOAD");
 		return CHECK_NOT_REACHED;

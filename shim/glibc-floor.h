@@ -35,6 +35,14 @@
 #define REAP_CANCEL_VERSION "GLIBC_2.17"
 #endif
 
+/* Each version the library needs is checked by the loader in every process that loads it (a walk
+ * over libc's list of versions), so it keeps to few: memcpy's first version, which an x86-64 glibc
+ * keeps as an alias of memmove; clock_gettime (2.17), pipe2 (2.9) and getxattr (2.3) are bound at
+ * run time (LIBC()). */
+#if defined(__x86_64__)
+REAP_OLD_VERSION(memcpy, "GLIBC_2.2.5");
+#endif
+
 /* libpthread.so.0 before 2.34: pthread_cleanup_push and pthread_cleanup_pop call them */
 #pragma weak __pthread_register_cancel
 #pragma weak __pthread_unregister_cancel

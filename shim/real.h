@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <termios.h>
+#include <time.h>
 #include <wordexp.h>
 
 /* Marks the functions the shim exports; everything else is hidden. */
@@ -59,6 +60,8 @@ struct real_libc {
 	int (*sigignore)(int);
 	int (*siginterrupt)(int, int);
 
+	int (*pipe2)(int[2], int);
+	ssize_t (*getxattr)(const char *, const char *, void *, size_t);
 	int (*system)(const char *);
 	FILE *(*popen)(const char *, const char *);
 	int (*pclose)(FILE *);
@@ -80,6 +83,7 @@ struct real_libc {
 	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
 	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
 	int (*nanosleep)(const struct timespec *, struct timespec *);
+	int (*clock_gettime)(clockid_t, struct timespec *);
 	int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
 	int (*thrd_sleep)(const struct timespec *, struct timespec *);
 	int (*pause)(void);
@@ -137,6 +141,15 @@ spawn_fn *real_posix_spawnp_compat(void);
  * loads on (2.17, glibc-floor.h): gettid came with 2.30, and stat and fstat are functions of their
  * own only since 2.33 (before, inline wrappers of __xstat, which 2.33 hid). On x86-64 and arm64
  * the kernel's struct stat is libc's, glibc's and musl's alike. Async-signal-safe. */
+/* CLOCK_MONOTONIC in nanoseconds. Async-signal-safe. */
+static inline long long real_now_ns(void)
+{
+	struct timespec t;
+
+	LIBC(clock_gettime)(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 static inline pid_t real_gettid(void)
 {
 	return (pid_t)LIBC(syscall)(SYS_gettid);

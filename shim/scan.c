@@ -53,14 +53,6 @@ struct scan {
 	long reaping_ns; /* spent reaping foreign zombies: not charged */
 };
 
-static long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000L + t.tv_nsec;
-}
-
 static void visit_child(pid_t pid, void *ctx)
 {
 	struct scan *scan = ctx;
@@ -85,9 +77,9 @@ static void visit_child(pid_t pid, void *ctx)
 	}
 	reaper_look(P_PID, pid, &info);
 	if (info.si_pid == pid && info_is_exit(&info)) { /* not a tracee's stop */
-		start = now_ns();
+		start = real_now_ns();
 		if (reaper_collect(pid)) {
-			scan->reaping_ns += now_ns() - start;
+			scan->reaping_ns += real_now_ns() - start;
 		}
 	}
 }
@@ -118,12 +110,12 @@ bool scan_if_paid(siginfo_t *reports, size_t max, size_t *n)
 	    !__atomic_exchange_n(&paid_by_time, 0, __ATOMIC_RELAXED)) {
 		return false;
 	}
-	start = now_ns();
+	start = real_now_ns();
 	if (!children_foreach(visit_child, &scan) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) {
 		log_verbose2("cannot read /proc/self/task/*/children: ",
 			     "orphans behind an unwaited child of the program wait for its wait");
 	}
-	cost = (now_ns() - start - scan.reaping_ns) / UNIT_NS + 1;
+	cost = (real_now_ns() - start - scan.reaping_ns) / UNIT_NS + 1;
 	__atomic_sub_fetch(&scan_credit, cost, __ATOMIC_RELAXED);
 	__atomic_store_n(&last_scan_cost, cost, __ATOMIC_RELAXED);
 	*n = scan.n;

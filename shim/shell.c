@@ -302,7 +302,7 @@ static FILE *open_stream(const char *command, bool reading, bool cloexec)
 	if (stream == NULL) {
 		return NULL;
 	}
-	if (pipe2(fds, O_CLOEXEC) != 0) {
+	if (LIBC(pipe2)(fds, O_CLOEXEC) != 0) {
 		free(stream);
 		return NULL;
 	}

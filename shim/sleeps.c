@@ -20,18 +20,10 @@
 
 #define NS_PER_S 1000000000LL
 
-static long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * NS_PER_S + t.tv_nsec;
-}
-
 /* A deadline for a timeout in milliseconds (negative: none), and what is left of it. */
 static long long deadline_ms(int timeout)
 {
-	return timeout < 0 ? -1 : now_ns() + (long long)timeout * 1000000;
+	return timeout < 0 ? -1 : real_now_ns() + (long long)timeout * 1000000;
 }
 
 static int left_ms(long long deadline, int timeout)
@@ -41,13 +33,13 @@ static int left_ms(long long deadline, int timeout)
 	if (timeout < 0) {
 		return timeout;
 	}
-	left = deadline - now_ns();
+	left = deadline - real_now_ns();
 	return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
 }
 
 long long sleeps_deadline(const struct timespec *timeout)
 {
-	return timeout == NULL ? -1 : now_ns() + timeout->tv_sec * NS_PER_S + timeout->tv_nsec;
+	return timeout == NULL ? -1 : real_now_ns() + timeout->tv_sec * NS_PER_S + timeout->tv_nsec;
 }
 
 const struct timespec *sleeps_left(long long deadline, const struct timespec *timeout, struct timespec *left)
@@ -57,7 +49,7 @@ const struct timespec *sleeps_left(long long deadline, const struct timespec *ti
 	if (timeout == NULL) {
 		return NULL;
 	}
-	ns = deadline - now_ns();
+	ns = deadline - real_now_ns();
 	if (ns < 0) {
 		ns = 0;
 	}

@@ -278,7 +278,7 @@ bool split_start(pid_t self, char **argv)
 	if (self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
 		log_verbose2("cannot become a child subreaper: orphans go past the init", "");
 	}
-	if (pipe2(ready, O_CLOEXEC) != 0) {
+	if (LIBC(pipe2)(ready, O_CLOEXEC) != 0) {
 		ready[0] = ready[1] = -1;
 	}
 	init.program = LIBC(fork)();

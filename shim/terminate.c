@@ -62,14 +62,6 @@ enum source {
 	OWN_DOING,     /* PID 1 brought it on itself */
 };
 
-static long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 static long long grace_ns(void)
 {
 	return config.grace_ms * 1000000LL;
@@ -148,7 +140,7 @@ static void wait_for_namespace(long long deadline, bool dying)
 		if (!namespace_others_alive()) {
 			return;
 		}
-		left = deadline - now_ns();
+		left = deadline - real_now_ns();
 		if (left <= 0) {
 			return;
 		}
@@ -195,7 +187,7 @@ static bool pipe_has_unread(int fd)
 static void let_readers_catch_up(long long deadline)
 {
 	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
-		while (pipe_has_unread(fd) && now_ns() < deadline) {
+		while (pipe_has_unread(fd) && real_now_ns() < deadline) {
 			struct timespec pause = {0, PIPE_POLL_NS};
 
 			LIBC(nanosleep)(&pause, NULL);
@@ -207,7 +199,7 @@ static void let_readers_catch_up(long long deadline)
  * period. Async-signal-safe. */
 static void relay_and_wait(int sig, enum source from)
 {
-	long long deadline = now_ns() + grace_ns();
+	long long deadline = real_now_ns() + grace_ns();
 
 	pass_on(sig, from);
 	wait_for_namespace(deadline, true);
@@ -217,7 +209,7 @@ static void relay_and_wait(int sig, enum source from)
  * process gets SIGTERM and what is left of the grace period. Async-signal-safe. */
 static void end_namespace(bool dying)
 {
-	long long start = now_ns();
+	long long start = real_now_ns();
 
 	let_readers_catch_up(start + grace_ns() / 2);
 	kill(-1, SIGTERM);

@@ -58,20 +58,12 @@ static void copy_report(siginfo_t *to, const siginfo_t *from)
 	}
 }
 
-static double monotonic_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
 /* Whether the child libc's call reported as pid is own (or a tracee of the program), once no birth
  * that could still record pid is in flight. reaped: the call took the child's exit, freeing pid;
  * mark is from before the call. A tracee is asked for only while the report left it holding pid. */
 static bool own_once_settled(pid_t pid, bool reaped, unsigned mark)
 {
-	double deadline = 0;
+	long long deadline = 0;
 
 	while (!registry_is_own(pid)) {
 		if (!registry_births_in_flight()) {
@@ -81,8 +73,8 @@ static bool own_once_settled(pid_t pid, bool reaped, unsigned mark)
 			break;
 		}
 		if (deadline == 0) {
-			deadline = monotonic_ns() + SETTLE_NS;
-		} else if (monotonic_ns() > deadline) {
+			deadline = real_now_ns() + SETTLE_NS;
+		} else if (real_now_ns() > deadline) {
 			return false;
 		}
 		sched_yield();
