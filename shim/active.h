@@ -27,13 +27,22 @@ extern __thread int inert_thread __attribute__((tls_model("initial-exec")));
  * line, so that the check below makes no call where the shim never acted. */
 bool reap_active_by_pid(void);
 
+/* An image in which the shim never acted: every process the container starts besides PID 1 (and
+ * those REAP_MODE opts in), as opposed to a fork child of one that acts. Nothing of the shim's is
+ * in its signal dispositions, children or exits, so its wrappers are libc's functions. One load, of
+ * the start's state (start.h). Async-signal-safe. */
+static inline bool reap_never_acted(void)
+{
+	return __atomic_load_n(&active_pid, __ATOMIC_ACQUIRE) == 0;
+}
+
 /* Async-signal-safe. An image in which the shim never acted (every process the container starts
  * besides PID 1) answers from one load. */
 static inline bool reap_active(void)
 {
 	const struct active_page *page;
 
-	if (__atomic_load_n(&active_pid, __ATOMIC_ACQUIRE) == 0 || inert_thread) {
+	if (reap_never_acted() || inert_thread) {
 		return false;
 	}
 	page = __atomic_load_n(&active_page, __ATOMIC_ACQUIRE);

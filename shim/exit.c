@@ -77,6 +77,14 @@ static int __attribute__((noreturn)) main_then_exit(int argc, char **argv, char 
 	end_then_exit(program_main(argc, argv, envp));
 }
 
+#if defined(__GLIBC__)
+/* Out of line: the start's segment holds what an image the shim never acted in runs (start.h). */
+static __attribute__((noinline)) bool acting_as_init(void)
+{
+	return reap_is_init();
+}
+#endif
+
 /* Whether main must run inside main_then_exit. glibc has run the constructors before the program's
  * start code, so the shim knows already whether it acts as PID 1; musl runs them inside
  * __libc_start_main, after this wrapper, so main always runs inside main_then_exit, which asks
@@ -84,7 +92,7 @@ static int __attribute__((noreturn)) main_then_exit(int argc, char **argv, char 
 static bool main_needs_wrapping(void)
 {
 #if defined(__GLIBC__)
-	return reap_is_init();
+	return !reap_never_acted() && acting_as_init();
 #else
 	return true;
 #endif
@@ -109,8 +117,12 @@ START_PATH char **exit_program_argv(void)
 	return program_argv;
 }
 
-REAP_EXPORT void exit(int status)
+/* On the start's segment (start.h): most programs end where the shim never acted. */
+START_PATH REAP_EXPORT void exit(int status)
 {
+	if (reap_never_acted()) {
+		LIBC_AT_START(exit)(status);
+	}
 	end_then_exit(status);
 }
 
@@ -119,14 +131,16 @@ REAP_EXPORT void quick_exit(int status)
 	LIBC(quick_exit)(terminate_at_exit(status));
 }
 
+/* Their names are read once, at the first call, and most programs make it where the shim never
+ * acted: they are kept with the start's (start.h). */
 FORK_CHILD_PATH REAP_EXPORT void _exit(int status)
 {
-	LIBC(_exit)(terminate_at_exit(status));
+	LIBC_AT_START(_exit)(terminate_at_exit(status));
 }
 
 FORK_CHILD_PATH REAP_EXPORT void _Exit(int status)
 {
-	LIBC(_Exit)(terminate_at_exit(status));
+	LIBC_AT_START(_Exit)(terminate_at_exit(status));
 }
 
 /* glibc's verr and verrx are vwarn and vwarnx followed by its internal exit. */

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <wordexp.h>
 
+#include "start.h"
+
 /* Marks the functions the shim exports; everything else is hidden. */
 #define REAP_EXPORT __attribute__((visibility("default")))
 
@@ -118,7 +120,7 @@ extern struct real_libc real_libc;
 /* The next definition of name after the shim, bound into *slot on first use. */
 void *real_bind_one(void **slot, const char *name);
 
-static inline void *real_lookup(void **slot, const char *name)
+static inline __attribute__((always_inline)) void *real_lookup(void **slot, const char *name)
 {
 	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
@@ -128,7 +130,17 @@ static inline void *real_lookup(void **slot, const char *name)
 /* libc's name, e.g. LIBC(fork)(). Binding is lazy, so that an inert program pays only for what it
  * calls, and async-signal-safe (symbols.c), so that it may happen in a signal handler or a vfork
  * child. */
-#define LIBC(name) ((__typeof__(real_libc.name))real_lookup((void **)&real_libc.name, #name))
+#define LIBC(name) REAL_LOOKUP(name, #name)
+
+/* LIBC(name) in the start's segment, whose code reads nothing from .rodata (start.h): the name is
+ * kept in the segment too. */
+#define LIBC_AT_START(name)                                                 \
+	({                                                                  \
+		static const char start_name_[] START_CONST = #name;        \
+		REAL_LOOKUP(name, start_name_);                             \
+	})
+
+#define REAL_LOOKUP(name, text) ((__typeof__(real_libc.name))real_lookup((void **)&real_libc.name, text))
 
 /* Binds what a fork child most often calls through the shim, in the parent: see real.c. */
 void real_bind_for_children(void);

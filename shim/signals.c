@@ -20,6 +20,7 @@
 #include "exports.h"
 #include "kernel.h"
 #include "real.h"
+#include "start.h"
 
 #define MAX_SHIM_HANDLERS 4
 
@@ -406,15 +407,25 @@ FORK_CHILD_PATH void signals_reset_in_child(bool from_active)
 
 /* --- the libc entry points ------------------------------------------------------------------ */
 
-REAP_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+/* Nearly every program sets signal actions as it starts, most where the shim never acted: the
+ * entries are on the start's segment (start.h), and there they are libc's. */
+START_PATH static int sigaction_entry(int sig, const struct sigaction *act, struct sigaction *old)
 {
+	if (reap_never_acted()) {
+		return LIBC_AT_START(sigaction)(sig, act, old);
+	}
 	return signals_action(sig, act, old);
 }
 
-#if defined(__GLIBC__)
-REAP_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+START_PATH REAP_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	return signals_action(sig, act, old);
+	return sigaction_entry(sig, act, old);
+}
+
+#if defined(__GLIBC__)
+START_PATH REAP_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return sigaction_entry(sig, act, old);
 }
 #endif
 
@@ -448,65 +459,85 @@ static handler_fn *install_simple(int sig, handler_fn *handler, int flags, bool 
 }
 
 #if defined(__GLIBC__)
-/* glibc's signal: the signal blocked in its own handler, SA_RESTART unless siginterrupt said so. */
-static handler_fn *bsd_semantics(int sig, handler_fn *handler)
+/* glibc's signal: the signal blocked in its own handler, SA_RESTART unless siginterrupt said so.
+ * Out of line: its callers lie on the start's segment, which it would fill (start.h). */
+static __attribute__((noinline)) handler_fn *bsd_semantics(int sig, handler_fn *handler)
 {
 	return install_simple(sig, handler, sigismember(&interrupting, sig) ? 0 : SA_RESTART, true);
 }
 
-REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
+/* signal, bsd_signal and ssignal: libc's own (libc_fn) where the shim never acted or the signal is
+ * not the shim's business, BSD semantics through the shim otherwise. */
+START_PATH static handler_fn *bsd_entry(int sig, handler_fn *handler, handler_fn *(*libc_fn)(int, handler_fn *))
 {
-	return ours(sig) ? bsd_semantics(sig, handler) : LIBC(signal)(sig, handler);
+	return reap_never_acted() || !ours(sig) ? libc_fn(sig, handler) : bsd_semantics(sig, handler);
 }
 
-REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
+START_PATH REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
 {
-	return ours(sig) ? bsd_semantics(sig, handler) : LIBC(bsd_signal)(sig, handler);
+	return bsd_entry(sig, handler, LIBC_AT_START(signal));
 }
 
-REAP_EXPORT handler_fn *ssignal(int sig, handler_fn *handler)
+START_PATH REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
 {
-	return ours(sig) ? bsd_semantics(sig, handler) : LIBC(ssignal)(sig, handler);
+	return bsd_entry(sig, handler, LIBC_AT_START(bsd_signal));
 }
 
-static handler_fn *sysv_semantics(int sig, handler_fn *handler)
+START_PATH REAP_EXPORT handler_fn *ssignal(int sig, handler_fn *handler)
 {
-	if (!ours(sig)) {
-		return LIBC(sysv_signal)(sig, handler);
-	}
+	return bsd_entry(sig, handler, LIBC_AT_START(ssignal));
+}
+
+/* Out of line, as bsd_semantics is. */
+static __attribute__((noinline)) handler_fn *sysv_semantics(int sig, handler_fn *handler)
+{
 	return install_simple(sig, handler, SA_RESETHAND | SA_NODEFER, false);
 }
 
-REAP_EXPORT handler_fn *sysv_signal(int sig, handler_fn *handler)
+START_PATH static handler_fn *sysv_signal_entry(int sig, handler_fn *handler)
 {
-	return sysv_semantics(sig, handler);
+	handler_fn *(*libc_fn)(int, handler_fn *) = LIBC_AT_START(sysv_signal);
+
+	return reap_never_acted() || !ours(sig) ? libc_fn(sig, handler) : sysv_semantics(sig, handler);
 }
 
-REAP_EXPORT handler_fn *__sysv_signal(int sig, handler_fn *handler)
+START_PATH REAP_EXPORT handler_fn *sysv_signal(int sig, handler_fn *handler)
 {
-	return sysv_semantics(sig, handler);
+	return sysv_signal_entry(sig, handler);
+}
+
+START_PATH REAP_EXPORT handler_fn *__sysv_signal(int sig, handler_fn *handler)
+{
+	return sysv_signal_entry(sig, handler);
 }
 #else
 /* musl's signal, bsd_signal and __sysv_signal are one function: SA_RESTART, an empty mask, whatever
  * siginterrupt said before (which changes only the action in place). */
-static handler_fn *musl_signal(int sig, handler_fn *handler)
+static __attribute__((noinline)) handler_fn *musl_semantics(int sig, handler_fn *handler)
 {
-	return ours(sig) ? install_simple(sig, handler, SA_RESTART, false) : LIBC(signal)(sig, handler);
+	return install_simple(sig, handler, SA_RESTART, false);
 }
 
-REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
+START_PATH static handler_fn *signal_entry(int sig, handler_fn *handler)
 {
-	return musl_signal(sig, handler);
+	handler_fn *(*libc_fn)(int, handler_fn *) = LIBC_AT_START(signal);
+
+	return reap_never_acted() || !ours(sig) ? libc_fn(sig, handler) : musl_semantics(sig, handler);
 }
 
-REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
+START_PATH REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
 {
-	return musl_signal(sig, handler);
+	return signal_entry(sig, handler);
 }
 
-REAP_EXPORT handler_fn *__sysv_signal(int sig, handler_fn *handler)
+START_PATH REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
 {
-	return musl_signal(sig, handler);
+	return signal_entry(sig, handler);
+}
+
+START_PATH REAP_EXPORT handler_fn *__sysv_signal(int sig, handler_fn *handler)
+{
+	return signal_entry(sig, handler);
 }
 #endif
 

@@ -228,7 +228,8 @@ START_PATH static void *lookup_gnu(const struct object *object, const struct sea
 	return NULL;
 }
 
-START_PATH static void *lookup_sysv(const struct object *object, const struct search *search)
+/* Out of the start's segment: objects without a GNU hash table are rare (start.h). */
+static void *lookup_sysv(const struct object *object, const struct search *search)
 {
 	const uint32_t *table = object->sysv_hash;
 	uint32_t buckets = table[0];
@@ -271,7 +272,7 @@ START_PATH static int list_one(struct dl_phdr_info *info, size_t size, void *arg
 
 /* The walk a lookup makes when the list is not there to read: before the constructor (another
  * library's constructor calling a wrapper), or past MAX_OBJECTS. */
-START_PATH static int search_one(struct dl_phdr_info *info, size_t size, void *arg)
+static int search_one(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct search *search = arg;
 	struct object object;
@@ -356,12 +357,12 @@ START_PATH void *symbols_next(const char *name)
 	return find(name, NULL, true);
 }
 
-START_PATH void *symbols_next_versioned(const char *name, const char *version)
+void *symbols_next_versioned(const char *name, const char *version)
 {
 	return find(name, version, true);
 }
 
-START_PATH bool symbols_defined(const char *name)
+bool symbols_defined(const char *name)
 {
 	return find(name, NULL, false) != NULL;
 }

@@ -26,6 +26,7 @@
 #include "exports.h"
 #include "ptrace.h"
 #include "real.h"
+#include "start.h"
 #include "registry.h"
 #include "signals.h"
 #include "stash.h"
@@ -244,10 +245,12 @@ ACTIVE_PATH static pid_t wait4_active(pid_t pid, int *status, int options, struc
 	return r;
 }
 
-pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
+/* On the start's segment, as the wait family's entries are (start.h): shells and servers wait in
+ * processes where the shim never acted. */
+START_PATH pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
 	if (!reap_active()) {
-		return LIBC(wait4)(pid, status, options, usage);
+		return LIBC_AT_START(wait4)(pid, status, options, usage);
 	}
 	return wait4_active(pid, status, options, usage);
 }
@@ -385,36 +388,36 @@ int wait_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct r
 	return waitid_active(idtype, id, info, options, usage);
 }
 
-REAP_EXPORT pid_t wait(int *status)
+START_PATH REAP_EXPORT pid_t wait(int *status)
 {
 	return wait_wait4(-1, status, 0, NULL);
 }
 
 #if defined(__GLIBC__)
-REAP_EXPORT pid_t __wait(int *status)
+START_PATH REAP_EXPORT pid_t __wait(int *status)
 {
 	return wait_wait4(-1, status, 0, NULL);
 }
 #endif
 
-REAP_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
+START_PATH REAP_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 {
 	return wait_wait4(pid, status, options, NULL);
 }
 
 #if defined(__GLIBC__)
-REAP_EXPORT pid_t __waitpid(pid_t pid, int *status, int options)
+START_PATH REAP_EXPORT pid_t __waitpid(pid_t pid, int *status, int options)
 {
 	return wait_wait4(pid, status, options, NULL);
 }
 #endif
 
-REAP_EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
+START_PATH REAP_EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
 {
 	return wait_wait4(-1, status, options, usage);
 }
 
-REAP_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
+START_PATH REAP_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
 	return wait_wait4(pid, status, options, usage);
 }
