@@ -247,12 +247,25 @@ ACTIVE_PATH static pid_t wait4_active(pid_t pid, int *status, int options, struc
 
 /* On the start's segment, as the wait family's entries are (start.h): shells and servers wait in
  * processes where the shim never acted. */
-START_PATH pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
+START_PATH static __attribute__((noinline)) pid_t wait4_unbound_or_active(pid_t pid, int *status, int options,
+									     struct rusage *usage)
 {
 	if (!reap_active()) {
 		return LIBC_AT_START(wait4)(pid, status, options, usage);
 	}
 	return wait4_active(pid, status, options, usage);
+}
+
+/* Once libc's wait4 is bound, an inert process's call is two loads, two tests and a jump, with no
+ * stack frame: both ways out are tail calls with the caller's arguments. */
+START_PATH pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *usage)
+{
+	__typeof__(real_libc.wait4) libc_wait4 = __atomic_load_n(&real_libc.wait4, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(libc_wait4 != NULL && !reap_active(), 1)) {
+		return libc_wait4(pid, status, options, usage);
+	}
+	return wait4_unbound_or_active(pid, status, options, usage);
 }
 
 static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
