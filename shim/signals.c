@@ -458,57 +458,52 @@ static handler_fn *install_simple(int sig, handler_fn *handler, int flags, bool 
 	return old.sa_handler;
 }
 
+/* The signal() family: libc's own function (libc_fn) where the shim never acted or the signal is
+ * not the shim's business, and otherwise the libc's semantics set through the shim (out of line:
+ * the entries lie on the start's segment, which the semantics would fill, start.h). */
+START_PATH static handler_fn *signal_entry(int sig, handler_fn *handler, handler_fn *(*libc_fn)(int, handler_fn *),
+					   handler_fn *(*semantics)(int, handler_fn *))
+{
+	return reap_never_acted() || !ours(sig) ? libc_fn(sig, handler) : semantics(sig, handler);
+}
+
 #if defined(__GLIBC__)
-/* glibc's signal: the signal blocked in its own handler, SA_RESTART unless siginterrupt said so.
- * Out of line: its callers lie on the start's segment, which it would fill (start.h). */
+/* glibc's signal, bsd_signal and ssignal: the signal blocked in its own handler, SA_RESTART unless
+ * siginterrupt said so. */
 static __attribute__((noinline)) handler_fn *bsd_semantics(int sig, handler_fn *handler)
 {
 	return install_simple(sig, handler, sigismember(&interrupting, sig) ? 0 : SA_RESTART, true);
 }
 
-/* signal, bsd_signal and ssignal: libc's own (libc_fn) where the shim never acted or the signal is
- * not the shim's business, BSD semantics through the shim otherwise. */
-START_PATH static handler_fn *bsd_entry(int sig, handler_fn *handler, handler_fn *(*libc_fn)(int, handler_fn *))
-{
-	return reap_never_acted() || !ours(sig) ? libc_fn(sig, handler) : bsd_semantics(sig, handler);
-}
-
-START_PATH REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
-{
-	return bsd_entry(sig, handler, LIBC_AT_START(signal));
-}
-
-START_PATH REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
-{
-	return bsd_entry(sig, handler, LIBC_AT_START(bsd_signal));
-}
-
-START_PATH REAP_EXPORT handler_fn *ssignal(int sig, handler_fn *handler)
-{
-	return bsd_entry(sig, handler, LIBC_AT_START(ssignal));
-}
-
-/* Out of line, as bsd_semantics is. */
+/* glibc's sysv_signal: reset to SIG_DFL when taken, not blocked in its own handler. */
 static __attribute__((noinline)) handler_fn *sysv_semantics(int sig, handler_fn *handler)
 {
 	return install_simple(sig, handler, SA_RESETHAND | SA_NODEFER, false);
 }
 
-START_PATH static handler_fn *sysv_signal_entry(int sig, handler_fn *handler)
+START_PATH REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
 {
-	handler_fn *(*libc_fn)(int, handler_fn *) = LIBC_AT_START(sysv_signal);
+	return signal_entry(sig, handler, LIBC_AT_START(signal), bsd_semantics);
+}
 
-	return reap_never_acted() || !ours(sig) ? libc_fn(sig, handler) : sysv_semantics(sig, handler);
+START_PATH REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
+{
+	return signal_entry(sig, handler, LIBC_AT_START(bsd_signal), bsd_semantics);
+}
+
+START_PATH REAP_EXPORT handler_fn *ssignal(int sig, handler_fn *handler)
+{
+	return signal_entry(sig, handler, LIBC_AT_START(ssignal), bsd_semantics);
 }
 
 START_PATH REAP_EXPORT handler_fn *sysv_signal(int sig, handler_fn *handler)
 {
-	return sysv_signal_entry(sig, handler);
+	return signal_entry(sig, handler, LIBC_AT_START(sysv_signal), sysv_semantics);
 }
 
 START_PATH REAP_EXPORT handler_fn *__sysv_signal(int sig, handler_fn *handler)
 {
-	return sysv_signal_entry(sig, handler);
+	return signal_entry(sig, handler, LIBC_AT_START(sysv_signal), sysv_semantics);
 }
 #else
 /* musl's signal, bsd_signal and __sysv_signal are one function: SA_RESTART, an empty mask, whatever
@@ -518,26 +513,19 @@ static __attribute__((noinline)) handler_fn *musl_semantics(int sig, handler_fn 
 	return install_simple(sig, handler, SA_RESTART, false);
 }
 
-START_PATH static handler_fn *signal_entry(int sig, handler_fn *handler)
-{
-	handler_fn *(*libc_fn)(int, handler_fn *) = LIBC_AT_START(signal);
-
-	return reap_never_acted() || !ours(sig) ? libc_fn(sig, handler) : musl_semantics(sig, handler);
-}
-
 START_PATH REAP_EXPORT handler_fn *signal(int sig, handler_fn *handler)
 {
-	return signal_entry(sig, handler);
+	return signal_entry(sig, handler, LIBC_AT_START(signal), musl_semantics);
 }
 
 START_PATH REAP_EXPORT handler_fn *bsd_signal(int sig, handler_fn *handler)
 {
-	return signal_entry(sig, handler);
+	return signal_entry(sig, handler, LIBC_AT_START(signal), musl_semantics);
 }
 
 START_PATH REAP_EXPORT handler_fn *__sysv_signal(int sig, handler_fn *handler)
 {
-	return signal_entry(sig, handler);
+	return signal_entry(sig, handler, LIBC_AT_START(signal), musl_semantics);
 }
 #endif
 
