@@ -36,8 +36,6 @@ void *__dso_handle __attribute__((visibility("hidden"))) = &__dso_handle;
 
 static main_fn *program_main START_STATE;
 static char **program_argv START_STATE;
-/* LIBC(__libc_start_main) would read its name from .rodata: every program runs this (start.h). */
-static const char libc_start_main_name[] START_CONST = "__libc_start_main";
 
 static void __attribute__((noreturn)) end_then_exit(int status)
 {
@@ -101,8 +99,7 @@ static bool main_needs_wrapping(void)
 START_PATH REAP_EXPORT int __libc_start_main(main_fn *main, int argc, char **argv, void (*init)(void), void (*fini)(void),
 				  void (*rtld_fini)(void), void *stack_end)
 {
-	__typeof__(real_libc.__libc_start_main) libc_start_main =
-		real_lookup((void **)&real_libc.__libc_start_main, libc_start_main_name);
+	__typeof__(real_libc.__libc_start_main) libc_start_main = LIBC_AT_START(__libc_start_main);
 
 	program_argv = argv;
 	if (main_needs_wrapping()) {

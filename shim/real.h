@@ -149,11 +149,8 @@ void real_bind_for_children(void);
 spawn_fn *real_posix_spawn_compat(void);
 spawn_fn *real_posix_spawnp_compat(void);
 
-/* System calls made directly where glibc's function is younger than the oldest glibc the library
- * loads on (2.17, glibc-floor.h): gettid came with 2.30, and stat and fstat are functions of their
- * own only since 2.33 (before, inline wrappers of __xstat, which 2.33 hid). On x86-64 and arm64
- * the kernel's struct stat is libc's, glibc's and musl's alike. Async-signal-safe. */
-/* CLOCK_MONOTONIC in nanoseconds. Async-signal-safe. */
+/* CLOCK_MONOTONIC in nanoseconds. Bound at run time, as LIBC() binds, so that it adds no version
+ * need (glibc-floor.h). Async-signal-safe. */
 static inline long long real_now_ns(void)
 {
 	struct timespec t;
@@ -162,6 +159,10 @@ static inline long long real_now_ns(void)
 	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* System calls made directly where glibc's function is younger than the oldest glibc the library
+ * loads on (2.17, glibc-floor.h): gettid came with 2.30, and stat and fstat are functions of their
+ * own only since 2.33 (before, inline wrappers of __xstat, which 2.33 hid). On x86-64 and arm64
+ * the kernel's struct stat is libc's, glibc's and musl's alike. Async-signal-safe. */
 static inline pid_t real_gettid(void)
 {
 	return (pid_t)LIBC(syscall)(SYS_gettid);

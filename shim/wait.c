@@ -26,9 +26,9 @@
 #include "exports.h"
 #include "ptrace.h"
 #include "real.h"
-#include "start.h"
 #include "registry.h"
 #include "signals.h"
+#include "start.h"
 #include "stash.h"
 
 /* How long a wait lets a birth in another thread record its pid before judging the child. */
