@@ -256,6 +256,23 @@ static bool program_listens(void)
 	return program.sa_handler != SIG_DFL && program.sa_handler != SIG_IGN;
 }
 
+/* The signal that would carry an unheard exit is usually the child's own, pending or being taken.
+ * But it may have merged into a foreign orphan's that was pending when the child ended, which the
+ * handler took as the wait returned, before the wait forgot the child: then no signal is left, and
+ * without one the program's handler, which the kernel ran before the wait returned, would hear of
+ * the exit only at some later SIGCHLD, cutting short a call it has nothing to do with. */
+void sigchld_after_wait(void)
+{
+	sigset_t pending;
+
+	if (!unheard_any() || !program_listens()) {
+		return;
+	}
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGCHLD) != 1) {
+		kernel_queue_to_this_thread(SIGCHLD, (union sigval){.sival_ptr = (void *)&resweep_token});
+	}
+}
+
 static bool is_resweep(const siginfo_t *info)
 {
 	return info->si_code == SI_QUEUE && info->si_pid == getpid() && info->si_value.sival_ptr == &resweep_token;

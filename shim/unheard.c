@@ -80,3 +80,8 @@ bool unheard_take_any(pid_t *pid, int *status)
 {
 	return take_unheard(0, pid, status);
 }
+
+bool unheard_any(void)
+{
+	return __atomic_load_n(&unheard_full, __ATOMIC_SEQ_CST) != 0;
+}

@@ -12,5 +12,7 @@ void unheard_remember(pid_t pid, int status);
 bool unheard_take(pid_t pid, int *status);
 /* Takes any such exit, for a SIGCHLD that may have merged it away. */
 bool unheard_take_any(pid_t *pid, int *status);
+/* Whether any such exit waits for a signal to carry it. */
+bool unheard_any(void);
 
 #endif

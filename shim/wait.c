@@ -27,6 +27,7 @@
 #include "ptrace.h"
 #include "real.h"
 #include "registry.h"
+#include "sigchld.h"
 #include "signals.h"
 #include "start.h"
 #include "stash.h"
@@ -124,6 +125,13 @@ static void no_children(idtype_t idtype, int options)
 	errno = saved_errno;
 }
 
+/* A wait handed the program a report of its own. */
+static void after_own_report(void)
+{
+	reaper_after_wait();
+	sigchld_after_wait();
+}
+
 /* A handler of the program cut a wait short (EINTR). The shim may have handed it a child's exit
  * that it found while handling another signal (an orphan's), which the wait itself would have
  * reported: the kernel looks at the children before it looks at pending signals. So a wait cut
@@ -163,7 +171,7 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 		if (status_is_exit(st)) {
 			registry_forget(r, st, mark);
 		}
-		reaper_after_wait();
+		after_own_report();
 	}
 	if (status != NULL) {
 		*status = st;
@@ -222,7 +230,7 @@ static pid_t wait4_any(pid_t pid, int *status, int options, struct rusage *usage
 			if (usage != NULL) {
 				*usage = ru;
 			}
-			reaper_after_wait();
+			after_own_report();
 			errno = saved_errno;
 			return r;
 		}
@@ -301,7 +309,7 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 			registry_forget(report.si_pid, status_from_info(&report), mark);
 		}
 		copy_report(info, &report);
-		reaper_after_wait();
+		after_own_report();
 		errno = saved_errno;
 	}
 	return r;
@@ -371,7 +379,7 @@ static int waitid_any(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 				if (usage != NULL) {
 					*usage = ru; /* the kernel leaves it alone when nothing was ready */
 				}
-				reaper_after_wait();
+				after_own_report();
 			}
 			errno = saved_errno;
 			return 0;

@@ -21,6 +21,10 @@ Test(sigchld, restart) { expect_like_libc("core_sigchld", ARGS("restart")); }
 Test(sigchld, norestart) { expect_like_libc("core_sigchld", ARGS("norestart")); }
 Test(sigchld, restart_without_shim) { expect_problem("core_sigchld", ARGS("restart"), "handed foreign pid"); }
 
+/* an own end whose signal merged into a pending orphan's: told before its waitpid returns */
+Test(sigchld, merged) { expect_like_libc("core_sigchld", ARGS("merged")); }
+Test(sigchld, merged_without_shim) { expect_problem("core_sigchld", ARGS("merged"), "handed foreign pid"); }
+
 /* SA_NOCLDSTOP, and stop/continue reports without it */
 Test(sigchld, nocldstop) { expect_like_libc("core_sigchld", ARGS("nocldstop")); }
 Test(sigchld, stopreports) { expect_like_libc("core_sigchld", ARGS("stopreports")); }

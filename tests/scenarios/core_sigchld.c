@@ -4,11 +4,16 @@
  * own child's end and never handed a foreign child. A forked child keeps its handler.
  * (What sigaction/signal report back is core_sigquery.)
  * Usage: core_sigchld siginfo|reaping|restart|norestart|nocldstop|stopreports|nocldwait|resethand|
- *                     ign|forked|ign_exec|all       (ign_exec is not part of all) */
+ *                     ign|forked|ign_exec|merged|all
+ * (ign_exec and merged are not part of all; merged holds a CPU with a SCHED_FIFO helper, and its
+ * orphans' signals go to the program only where it is PID 1) */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -378,6 +383,117 @@ static void variant_forked(void)
 	scn_say("forked child: its handler was told of its own child");
 }
 
+/* Merged signals: an own child ends while a foreign orphan's SIGCHLD is pending, so that the kernel
+ * drops its signal, and the program's wait for it returns as the merged one is taken. Without the
+ * shim the handler has run (for the orphan) by the time waitpid returns; with it, it must have been
+ * told of the own child by then. A SCHED_FIFO helper holds the program's only CPU while both end,
+ * on the other CPU, so that both have ended before the program runs again. */
+struct merge {
+	pid_t program, orphan, own;
+	bool orphans_come_here; /* else there is nothing to merge with, and nothing to check */
+	struct gate *orphan_gate, *own_gate;
+};
+
+static void pin(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(pid, sizeof set, &set) != 0) {
+		scn_broken("sched_setaffinity");
+	}
+}
+
+static bool sigchld_pending_in(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	unsigned long long shared = 0;
+	while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+		sscanf(line, "ShdPnd: %llx", &shared);
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	return shared & (1ULL << (SIGCHLD - 1));
+}
+
+/* Polls without sleeping: a sleep would hand the CPU back to the program. */
+static bool spin_until_zombie(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	double end = scn_now() + 2;
+	while (proc_state_at(path) != 'Z') {
+		if (scn_now() > end) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void act_end_both_while_held(void *ctx)
+{
+	struct merge *m = ctx;
+	struct sched_param fifo = {.sched_priority = 1}, other = {.sched_priority = 0};
+	pin(0, 0);
+	/* The system call: musl's sched_setscheduler always fails with ENOSYS. */
+	if (syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &fifo) != 0) {
+		scn_broken("sched_setscheduler(SCHED_FIFO)");
+	}
+	gate_release(m->orphan_gate, 1);
+	bool orphan_ended = spin_until_zombie(m->orphan);
+	bool signal_pending = !m->orphans_come_here || sigchld_pending_in(m->program);
+	gate_release(m->own_gate, 1);
+	bool own_ended = spin_until_zombie(m->own);
+	syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &other);
+	if (!orphan_ended || !signal_pending || !own_ended) {
+		scn_fail("merged signals: not set up (orphan ended: %d, SIGCHLD pending: %d, own child ended: %d)",
+		         (int)orphan_ended, (int)signal_pending, (int)own_ended);
+	}
+}
+
+static void variant_merged(void)
+{
+	scn_stage("merged signals", 20);
+	cpu_set_t was;
+	if (sched_getaffinity(0, sizeof was, &was) != 0 || !CPU_ISSET(0, &was) || !CPU_ISSET(1, &was)) {
+		scn_broken("merged signals: needs CPUs 0 and 1");
+	}
+	sigrec_catch_sigchld(SA_RESTART, &saved);
+	int n = scn_scale(3);
+	for (int i = 0; i < n; i++) {
+		struct foreign orphan;
+		struct gate g;
+		struct helper h;
+		foreign_make(&orphan, 7, NULL);
+		gate_make(&g);
+		pid_t k = kid_gated(&g, 20 + i);
+		pin(orphan.pid, 1);
+		pin(k, 1);
+		pin(0, 0);
+		struct merge m = {getpid(), orphan.pid, k, scn_orphan_reaper() == getpid(), &orphan.gate, &g};
+		int from = sigrec_count();
+		helper_start(&h, true, act_end_both_while_held, &m);
+		collect(k, "waitpid(pid)");
+		bool told = false;
+		for (int e = from; e < sigrec_count(); e++) {
+			told = told || (sigrec_get(e).pid == k && sigrec_get(e).code == CLD_EXITED);
+		}
+		if (!told) {
+			scn_fail("merged signals: waitpid(%d) returned before the handler was told of that child", (int)k);
+		}
+		sched_setaffinity(0, sizeof was, &was);
+		helper_end(&h);
+		gate_close(&g);
+		gate_close(&orphan.gate);
+		sigrec_check_own(from);
+	}
+	restore();
+	scn_say("merged signals: the handler was told of each own end before its waitpid returned");
+}
+
 static void run_siginfo(void) { variant_siginfo(); }
 static void run_restart(void) { variant_restart(true); }
 static void run_norestart(void) { variant_restart(false); }
@@ -391,6 +507,7 @@ static const struct scn_variant variants[] = {
 	{ "nocldwait", variant_nocldwait }, { "resethand", variant_resethand },
 	{ "ign", variant_ign },             { "forked", variant_forked },
 };
+
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
 
 int main(int argc, char **argv)
@@ -410,11 +527,15 @@ int main(int argc, char **argv)
 		variant_ign_inherited();
 		found = true;
 	}
+	if (strcmp(which, "merged") == 0) {
+		variant_merged();
+		found = true;
+	}
 	if (scn_run_variants(variants, N_VARIANTS, which, NULL)) {
 		found = true;
 	}
 	if (!found) {
-		scn_say("usage: core_sigchld VARIANT|ign_exec|all");
+		scn_say("usage: core_sigchld VARIANT|ign_exec|merged|all");
 		return SCN_EXIT_BROKEN;
 	}
 	return scn_finish();
