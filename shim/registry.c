@@ -36,6 +36,8 @@
 #define SLOT_GONE (-1)
 #define ANNOUNCED 1u
 #define TRACEE 2u /* own only as a tracee of the program (ptrace.c) */
+#define TOLD_STOPPED 4u /* the last stop or continue report the program's handler got was a stop */
+#define FLAG_BITS 3
 #define MIN_CAPACITY 64
 /* While the kernel reaps: the first look for stale entries, and the least between two. */
 #define MIN_PRUNE 64
@@ -46,13 +48,13 @@
  * are compared as a difference, which stays unambiguous because an entry older than RESTAMP_AGE is
  * stamped RESTAMP_AGE old again every RESTAMP_AGE births: a mark is never that old. */
 typedef uint64_t entry_t;
-#define BORN_BITS 30
+#define BORN_BITS (32 - FLAG_BITS)
 #define BORN_MASK ((1u << BORN_BITS) - 1)
 #define RESTAMP_AGE (1u << (BORN_BITS - 3))
 
 static entry_t entry_make(pid_t pid, unsigned flags, unsigned born)
 {
-	return (uint32_t)pid | (entry_t)flags << 32 | (entry_t)(born & BORN_MASK) << 34;
+	return (uint32_t)pid | (entry_t)flags << 32 | (entry_t)(born & BORN_MASK) << (32 + FLAG_BITS);
 }
 
 static pid_t entry_pid(entry_t e)
@@ -62,12 +64,12 @@ static pid_t entry_pid(entry_t e)
 
 static unsigned entry_flags(entry_t e)
 {
-	return (unsigned)(e >> 32) & 3u;
+	return (unsigned)(e >> 32) & ((1u << FLAG_BITS) - 1);
 }
 
 static unsigned entry_born(entry_t e)
 {
-	return (unsigned)(e >> 34);
+	return (unsigned)(e >> (32 + FLAG_BITS));
 }
 
 struct table {
@@ -566,6 +568,26 @@ bool registry_announce_as_of(pid_t pid, unsigned mark)
 	}
 	lock_give(&lock, &mask);
 	return fresh;
+}
+
+bool registry_tell_stopped(pid_t pid, bool stopped)
+{
+	sigset_t mask;
+	entry_t *slot, e;
+	bool news = false;
+
+	lock_take(&lock, &mask);
+	slot = find_in(current, pid);
+	e = slot != NULL ? slot_load(slot) : 0;
+	while (slot != NULL && entry_pid(e) == pid && ((entry_flags(e) & TOLD_STOPPED) != 0) != stopped) {
+		if (__atomic_compare_exchange_n(slot, &e, e ^ (entry_t)TOLD_STOPPED << 32, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			news = true;
+			break;
+		}
+	}
+	lock_give(&lock, &mask);
+	return news;
 }
 
 /* The own child found last is asked first: a program's children usually share its group, so the

@@ -60,6 +60,9 @@ size_t registry_count(void);
  * SA_NOCLDWAIT). False also when the entry was recorded after mark: it may be a new child that got
  * the pid after the look. */
 bool registry_announce_as_of(pid_t pid, unsigned mark);
+/* Records that the program's SIGCHLD handler is handed a stop (stopped) or a continue report of
+ * own child pid; false if its last such report said the same, or pid is not listed. */
+bool registry_tell_stopped(pid_t pid, bool stopped);
 /* Whether pid is own and its exit was handed to the program's handler already. */
 bool registry_announced(pid_t pid);
 /* Whether some own child is in process group pgid. */

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "lock.h"
 #include "ptrace.h"
 #include "reaper.h"
+#include "real.h"
 #include "registry.h"
 #include "scan.h"
 #include "signals.h"
@@ -32,6 +34,8 @@
 #define FUTEX_WAIT_BITSET 9
 
 #define PARKED_SLOTS 8
+/* Foreign reports a look for untold stops takes out of its way, at most, per signal. */
+#define UNTOLD_LOOKS 8
 enum { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_TAKING };
 
 struct parked {
@@ -106,6 +110,12 @@ static bool take_unheard(const siginfo_t *info, siginfo_t *out)
 	return true;
 }
 
+/* Not a tracee's ptrace stop (CLD_TRAPPED), which only its tracer hears of. */
+static bool is_stop_or_continue(const siginfo_t *info)
+{
+	return info->si_code == CLD_STOPPED || info->si_code == CLD_CONTINUED;
+}
+
 /* A child event: returns true when it is the program's and belongs in *out. An exit is judged only
  * while its zombie still holds the pid, or once no child holds the pid (reaper_exit_state): a pid
  * held again may name a new child, of which the registry would speak instead. */
@@ -121,6 +131,9 @@ static bool classify(const siginfo_t *info, struct reaper_view *view, siginfo_t 
 	if (!info_is_exit(info)) {
 		/* A stop or continue: the child lives on, holding its pid. */
 		if (registry_is_own(info->si_pid) || ptrace_claims(info->si_pid)) {
+			if (is_stop_or_continue(info)) {
+				registry_tell_stopped(info->si_pid, info->si_code == CLD_STOPPED);
+			}
 			*out = *info;
 			return true;
 		}
@@ -237,6 +250,39 @@ static size_t take_unheard_exits(siginfo_t *out, size_t max)
 	return n;
 }
 
+/* Stop and continue reports of own children whose signals merged into another (an orphan's, under
+ * a storm): the kernel keeps each until a wait with WUNTRACED or WCONTINUED takes it, and shows the
+ * first child with one to a look that does not take it. A report is handed over when the registry
+ * says the handler's last report of that child said otherwise. A foreign child's report is taken
+ * and dropped, so that the look sees past it; an own report the program heard of and never
+ * collected hides those behind it. While a SIGCHLD is pending, the report may be its own, and the
+ * handler run it brings looks again. */
+static size_t take_untold_stops(siginfo_t *out, size_t max)
+{
+	const int stops = WSTOPPED | WCONTINUED | WNOHANG | __WALL;
+	size_t n = 0;
+
+	for (int looks = 0; looks < UNTOLD_LOOKS && n < max; looks++) {
+		siginfo_t front, taken;
+		sigset_t pending;
+
+		memset(&front, 0, sizeof(front));
+		if (LIBC(waitid)(P_ALL, 0, &front, stops | WNOWAIT) != 0 || front.si_pid == 0) {
+			break;
+		}
+		if (!registry_is_own(front.si_pid) && !ptrace_claims(front.si_pid)) {
+			LIBC(waitid)(P_PID, (id_t)front.si_pid, &taken, stops);
+			continue;
+		}
+		if (is_stop_or_continue(&front) && (sigpending(&pending) != 0 || sigismember(&pending, SIGCHLD) != 1) &&
+		    registry_tell_stopped(front.si_pid, front.si_code == CLD_STOPPED)) {
+			out[n++] = front;
+		}
+		break;
+	}
+	return n;
+}
+
 /* The same where no handler of the program will hear of them. */
 static void drop_unheard_exits(void)
 {
@@ -254,6 +300,15 @@ static bool program_listens(void)
 
 	signals_program_action(SIGCHLD, &program);
 	return program.sa_handler != SIG_DFL && program.sa_handler != SIG_IGN;
+}
+
+/* Whether that handler is told of stops and continues too (no SA_NOCLDSTOP). */
+static bool program_hears_stops(void)
+{
+	struct sigaction program;
+
+	signals_program_action(SIGCHLD, &program);
+	return !(program.sa_flags & SA_NOCLDSTOP);
 }
 
 /* The signal that would carry an unheard exit is usually the child's own, pending or being taken.
@@ -451,6 +506,9 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	n += reaper_on_signal(fresh, &view, events + n, listening ? max - n : 0);
 	if (listening) {
 		n += take_unheard_exits(events + n, max - n);
+		if (program_hears_stops() && registry_count() > 0) {
+			n += take_untold_stops(events + n, max - n);
+		}
 	} else {
 		drop_unheard_exits();
 	}

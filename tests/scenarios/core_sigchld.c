@@ -383,14 +383,18 @@ static void variant_forked(void)
 	scn_say("forked child: its handler was told of its own child");
 }
 
-/* Merged signals: an own child ends while a foreign orphan's SIGCHLD is pending, so that the kernel
- * drops its signal, and the program's wait for it returns as the merged one is taken. Without the
- * shim the handler has run (for the orphan) by the time waitpid returns; with it, it must have been
- * told of the own child by then. A SCHED_FIFO helper holds the program's only CPU while both end,
- * on the other CPU, so that both have ended before the program runs again. */
+/* Merged signals: an own child's state changes while a foreign orphan's SIGCHLD is pending, so that
+ * the kernel drops the own child's signal. A SCHED_FIFO helper holds the program's only CPU while
+ * the orphan ends and then the own child ends, stops or continues, on the other CPU, so that both
+ * have happened before the program runs again. Without the shim the handler runs (for the orphan)
+ * as soon as the program does: the own child's end must have been told when its waitpid returns,
+ * and a stop or continue soon after (the program waits for nothing then). */
+enum own_event { OWN_ENDS, OWN_STOPS, OWN_CONTINUES };
+
 struct merge {
 	pid_t program, orphan, own;
 	bool orphans_come_here; /* else there is nothing to merge with, and nothing to check */
+	enum own_event event;
 	struct gate *orphan_gate, *own_gate;
 };
 
@@ -419,13 +423,14 @@ static bool sigchld_pending_in(pid_t pid)
 	return shared & (1ULL << (SIGCHLD - 1));
 }
 
-/* Polls without sleeping: a sleep would hand the CPU back to the program. */
-static bool spin_until_zombie(pid_t pid)
+/* Polls without sleeping (a sleep would hand the CPU back to the program) until pid is in state
+ * `state`, or (with `other` true) in any other state. */
+static bool spin_until_state(pid_t pid, char state, bool other)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	double end = scn_now() + 2;
-	while (proc_state_at(path) != 'Z') {
+	while ((proc_state_at(path) == state) == other) {
 		if (scn_now() > end) {
 			return false;
 		}
@@ -433,7 +438,24 @@ static bool spin_until_zombie(pid_t pid)
 	return true;
 }
 
-static void act_end_both_while_held(void *ctx)
+static bool own_event_happens(const struct merge *m)
+{
+	switch (m->event) {
+	case OWN_ENDS:
+		gate_release(m->own_gate, 1);
+		return spin_until_state(m->own, 'Z', false);
+	case OWN_STOPS:
+		kill(m->own, SIGSTOP);
+		return spin_until_state(m->own, 'T', false);
+	case OWN_CONTINUES:
+		/* It reports the continue on its way back to sleep at its gate. */
+		kill(m->own, SIGCONT);
+		return spin_until_state(m->own, 'S', false);
+	}
+	return false;
+}
+
+static void act_both_while_held(void *ctx)
 {
 	struct merge *m = ctx;
 	struct sched_param fifo = {.sched_priority = 1}, other = {.sched_priority = 0};
@@ -443,20 +465,54 @@ static void act_end_both_while_held(void *ctx)
 		scn_broken("sched_setscheduler(SCHED_FIFO)");
 	}
 	gate_release(m->orphan_gate, 1);
-	bool orphan_ended = spin_until_zombie(m->orphan);
+	bool orphan_ended = spin_until_state(m->orphan, 'Z', false);
 	bool signal_pending = !m->orphans_come_here || sigchld_pending_in(m->program);
-	gate_release(m->own_gate, 1);
-	bool own_ended = spin_until_zombie(m->own);
+	bool own_changed = own_event_happens(m);
 	syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &other);
-	if (!orphan_ended || !signal_pending || !own_ended) {
-		scn_fail("merged signals: not set up (orphan ended: %d, SIGCHLD pending: %d, own child ended: %d)",
-		         (int)orphan_ended, (int)signal_pending, (int)own_ended);
+	if (!orphan_ended || !signal_pending || !own_changed) {
+		scn_fail("merged signals: not set up (orphan ended: %d, SIGCHLD pending: %d, own child changed: %d)",
+		         (int)orphan_ended, (int)signal_pending, (int)own_changed);
 	}
+}
+
+/* The orphan and the own child's event, merged; the program waits for its child (OWN_ENDS) or
+ * sleeps until its handler is told. */
+static void merge_with_orphan(pid_t k, struct gate *g, enum own_event event, int code, int status)
+{
+	struct foreign orphan;
+	struct helper h;
+	foreign_make(&orphan, 7, NULL);
+	pin(orphan.pid, 1);
+	pin(k, 1);
+	pin(0, 0);
+	struct merge m = {getpid(), orphan.pid, k, scn_orphan_reaper() == getpid(), event, &orphan.gate, g};
+	int from = sigrec_count();
+	helper_start(&h, event == OWN_ENDS, act_both_while_held, &m);
+	if (event == OWN_ENDS) {
+		collect(k, "waitpid(pid)");
+		bool told = false;
+		for (int e = from; e < sigrec_count(); e++) {
+			told = told || (sigrec_get(e).pid == k && sigrec_get(e).code == code);
+		}
+		if (!told) {
+			scn_fail("merged signals: waitpid(%d) returned before the handler was told of that child", (int)k);
+		}
+	} else {
+		expect_told(k, from, code, status, event == OWN_STOPS ? "merged stop report" : "merged continue report");
+	}
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	CPU_SET(0, &all);
+	CPU_SET(1, &all);
+	sched_setaffinity(0, sizeof all, &all);
+	helper_end(&h);
+	gate_close(&orphan.gate);
+	sigrec_check_own(from);
 }
 
 static void variant_merged(void)
 {
-	scn_stage("merged signals", 20);
+	scn_stage("merged signals", 30);
 	cpu_set_t was;
 	if (sched_getaffinity(0, sizeof was, &was) != 0 || !CPU_ISSET(0, &was) || !CPU_ISSET(1, &was)) {
 		scn_broken("merged signals: needs CPUs 0 and 1");
@@ -464,34 +520,17 @@ static void variant_merged(void)
 	sigrec_catch_sigchld(SA_RESTART, &saved);
 	int n = scn_scale(3);
 	for (int i = 0; i < n; i++) {
-		struct foreign orphan;
 		struct gate g;
-		struct helper h;
-		foreign_make(&orphan, 7, NULL);
 		gate_make(&g);
 		pid_t k = kid_gated(&g, 20 + i);
-		pin(orphan.pid, 1);
-		pin(k, 1);
-		pin(0, 0);
-		struct merge m = {getpid(), orphan.pid, k, scn_orphan_reaper() == getpid(), &orphan.gate, &g};
-		int from = sigrec_count();
-		helper_start(&h, true, act_end_both_while_held, &m);
-		collect(k, "waitpid(pid)");
-		bool told = false;
-		for (int e = from; e < sigrec_count(); e++) {
-			told = told || (sigrec_get(e).pid == k && sigrec_get(e).code == CLD_EXITED);
-		}
-		if (!told) {
-			scn_fail("merged signals: waitpid(%d) returned before the handler was told of that child", (int)k);
-		}
-		sched_setaffinity(0, sizeof was, &was);
-		helper_end(&h);
+		merge_with_orphan(k, &g, OWN_STOPS, CLD_STOPPED, SIGSTOP);
+		merge_with_orphan(k, &g, OWN_CONTINUES, CLD_CONTINUED, SIGCONT);
+		merge_with_orphan(k, &g, OWN_ENDS, CLD_EXITED, 20 + i);
 		gate_close(&g);
-		gate_close(&orphan.gate);
-		sigrec_check_own(from);
 	}
 	restore();
-	scn_say("merged signals: the handler was told of each own end before its waitpid returned");
+	scn_say("merged signals: the handler was told of each own stop and continue, and of each own end before "
+	        "its waitpid returned");
 }
 
 static void run_siginfo(void) { variant_siginfo(); }
