@@ -256,7 +256,7 @@ static size_t take_unheard_exits(siginfo_t *out, size_t max)
  * says the handler's last report of that child said otherwise. A foreign child's report is taken
  * and dropped, so that the look sees past it; an own report the program heard of and never
  * collected hides those behind it. While a SIGCHLD is pending, the report may be its own, and the
- * handler run it brings looks again. */
+ * handler run it brings looks again. Looked for only where the signal brought the handler nothing. */
 static size_t take_untold_stops(siginfo_t *out, size_t max)
 {
 	const int stops = WSTOPPED | WCONTINUED | WNOHANG | __WALL;
@@ -506,8 +506,10 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	n += reaper_on_signal(fresh, &view, events + n, listening ? max - n : 0);
 	if (listening) {
 		n += take_unheard_exits(events + n, max - n);
-		if (program_hears_stops() && registry_count() > 0) {
-			n += take_untold_stops(events + n, max - n);
+		/* Only a signal that brings the handler nothing hides a stop: had it brought anything,
+		 * the handler would run for it, as it does for a merged signal without the shim. */
+		if (n == 0 && program_hears_stops() && registry_count() > 0) {
+			n += take_untold_stops(events, max);
 		}
 	} else {
 		drop_unheard_exits();
