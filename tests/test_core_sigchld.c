@@ -21,6 +21,10 @@ Test(sigchld, restart) { expect_like_libc("core_sigchld", ARGS("restart")); }
 Test(sigchld, norestart) { expect_like_libc("core_sigchld", ARGS("norestart")); }
 Test(sigchld, restart_without_shim) { expect_problem("core_sigchld", ARGS("restart"), "handed foreign pid"); }
 
+/* a clone child with no exit signal: the handler never hears of it, after a __WCLONE wait either */
+Test(sigchld, quiet_clone) { expect_like_libc("core_sigchld", ARGS("quiet_clone")); }
+Test(sigchld, quiet_clone_without_shim) { expect_problem("core_sigchld", ARGS("quiet_clone"), "handed foreign pid"); }
+
 /* an own end whose signal merged into a pending orphan's: told before its waitpid returns */
 Test(sigchld, merged) { expect_like_libc("core_sigchld", ARGS("merged")); }
 Test(sigchld, merged_without_shim) { expect_problem("core_sigchld", ARGS("merged"), "handed foreign pid"); }

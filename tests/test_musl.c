@@ -224,6 +224,7 @@ SIGCHLD_TEST(ign, "zombies left")
 SIGCHLD_TEST(ign_exec, "zombies left")
 SIGCHLD_TEST(forked, "handed foreign pid")
 SIGCHLD_TEST(merged, "handed foreign pid")
+SIGCHLD_TEST(quiet_clone, "handed foreign pid")
 Test(musl_sigchld, norestart) { expect_like_libc("core_sigchld", ARGS("norestart")); }
 Test(musl_sigchld, nocldstop) { expect_like_libc("core_sigchld", ARGS("nocldstop")); }
 Test(musl_sigchld, query) { expect_like_libc("core_sigquery", NONE); }

@@ -4,7 +4,7 @@
  * own child's end and never handed a foreign child. A forked child keeps its handler.
  * (What sigaction/signal report back is core_sigquery.)
  * Usage: core_sigchld siginfo|reaping|restart|norestart|nocldstop|stopreports|nocldwait|resethand|
- *                     ign|forked|ign_exec|merged|all
+ *                     ign|forked|quiet_clone|ign_exec|merged|all
  * (ign_exec and merged are not part of all; merged holds a CPU with a SCHED_FIFO helper, and its
  * orphans' signals go to the program only where it is PID 1) */
 #include <errno.h>
@@ -357,6 +357,49 @@ static void variant_ign_inherited(void)
 }
 
 /* A forked child of the program (of PID 1) keeps the program's handler for its own children. */
+/* A child made by clone() with no exit signal sends none when it ends: the handler never hears of
+ * it, also after a __WCLONE wait collected it. */
+static int quiet_child(void *arg)
+{
+	(void)arg;
+	_exit(5);
+}
+
+static void variant_quiet_clone(void)
+{
+	scn_stage("clone child without an exit signal", 20);
+	sigrec_catch_sigchld(SA_RESTART, &saved);
+	int from = sigrec_count();
+	storm_batches(1);
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	pid_t q = clone(quiet_child, stack + sizeof stack, 0, NULL);
+	if (q < 0) {
+		scn_broken("clone");
+	}
+	own_add(q, st_exit(5));
+	int status;
+	pid_t got;
+	while ((got = waitpid(q, &status, __WCLONE)) < 0 && errno == EINTR) {
+	}
+	if (got == q) {
+		own_collect("waitpid(__WCLONE)", got, status);
+	} else {
+		scn_fail("waitpid(%d, __WCLONE): got %d (%s)", (int)q, (int)got, strerror(errno));
+	}
+	/* An own child's end after it: any report still due would come with its signal. */
+	pid_t k = kid_exit(6);
+	expect_told(k, from, CLD_EXITED, 6, "the next child");
+	collect(k, "waitpid(pid)");
+	restore();
+	for (int i = from; i < sigrec_count(); i++) {
+		if (sigrec_get(i).pid == q) {
+			scn_fail("the handler was told of clone child %d, which has no exit signal", (int)q);
+		}
+	}
+	sigrec_check_own(from);
+	scn_say("clone child without an exit signal: the handler never heard of it");
+}
+
 static void variant_forked(void)
 {
 	scn_stage("forked child", 20);
@@ -545,6 +588,7 @@ static const struct scn_variant variants[] = {
 	{ "nocldstop", run_nocldstop },     { "stopreports", run_stopreports },
 	{ "nocldwait", variant_nocldwait }, { "resethand", variant_resethand },
 	{ "ign", variant_ign },             { "forked", variant_forked },
+	{ "quiet_clone", variant_quiet_clone },
 };
 
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
