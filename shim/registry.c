@@ -546,48 +546,40 @@ bool registry_announced(pid_t pid)
 	return look_up(pid, &e) && (entry_flags(e) & ANNOUNCED);
 }
 
-/* The flag is set with compare-and-swap on the whole entry: a removal in another thread either
- * came first (nothing is announced: that removal remembered the exit as unheard) or sees the flag
- * (and does not remember it). Under the lock, so that no move copies the entry meanwhile. */
-bool registry_announce_as_of(pid_t pid, unsigned mark)
+/* Sets flag in pid's entry to `to` with compare-and-swap on the whole entry, unless the entry is
+ * newer than *mark (when mark is not NULL); returns whether this call changed it. Under the lock,
+ * so that no move copies the entry meanwhile. */
+static bool change_flag(pid_t pid, unsigned flag, bool to, const unsigned *mark)
 {
 	sigset_t mask;
 	entry_t *slot, e;
-	bool fresh = false;
+	bool changed = false;
 
 	lock_take(&lock, &mask);
 	slot = find_in(current, pid);
 	e = slot != NULL ? slot_load(slot) : 0;
-	while (slot != NULL && entry_pid(e) == pid && !born_after(entry_born(e), mark) &&
-	       !(entry_flags(e) & ANNOUNCED)) {
-		if (__atomic_compare_exchange_n(slot, &e, e | (entry_t)ANNOUNCED << 32, false, __ATOMIC_ACQ_REL,
+	while (slot != NULL && entry_pid(e) == pid && (mark == NULL || !born_after(entry_born(e), *mark)) &&
+	       ((entry_flags(e) & flag) != 0) != to) {
+		if (__atomic_compare_exchange_n(slot, &e, e ^ (entry_t)flag << 32, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
-			fresh = true;
+			changed = true;
 			break;
 		}
 	}
 	lock_give(&lock, &mask);
-	return fresh;
+	return changed;
+}
+
+/* A removal in another thread either came first (nothing is announced: that removal remembered
+ * the exit as unheard) or sees the flag (and does not remember it). */
+bool registry_announce_as_of(pid_t pid, unsigned mark)
+{
+	return change_flag(pid, ANNOUNCED, true, &mark);
 }
 
 bool registry_tell_stopped(pid_t pid, bool stopped)
 {
-	sigset_t mask;
-	entry_t *slot, e;
-	bool news = false;
-
-	lock_take(&lock, &mask);
-	slot = find_in(current, pid);
-	e = slot != NULL ? slot_load(slot) : 0;
-	while (slot != NULL && entry_pid(e) == pid && ((entry_flags(e) & TOLD_STOPPED) != 0) != stopped) {
-		if (__atomic_compare_exchange_n(slot, &e, e ^ (entry_t)TOLD_STOPPED << 32, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE)) {
-			news = true;
-			break;
-		}
-	}
-	lock_give(&lock, &mask);
-	return news;
+	return change_flag(pid, TOLD_STOPPED, stopped, NULL);
 }
 
 /* The own child found last is asked first: a program's children usually share its group, so the
