@@ -157,9 +157,22 @@ static pid_t parent_of(pid_t pid)
 	return ppid;
 }
 
+static void set_last_pid(pid_t pid)
+{
+	char text[16];
+	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	int len = snprintf(text, sizeof(text), "%d", (int)pid);
+
+	if (fd < 0 || write(fd, text, (size_t)len) != len) {
+		die("ns_last_pid");
+	}
+	close(fd);
+}
+
 /* An orphan of ours that ends with code when its gate's write end closes; the middle process
- * that made it is collected by whoever waits. Returns its pid once it is ours. */
-static pid_t make_orphan(int gate[2], int code)
+ * that made it is collected by whoever waits. With want > 0 the orphan is to get that pid (it
+ * gets the first free one from there). Returns its pid once it is ours. */
+static pid_t make_orphan(int gate[2], int code, pid_t want)
 {
 	int report[2];
 	pid_t middle, orphan = 0;
@@ -171,7 +184,11 @@ static pid_t make_orphan(int gate[2], int code)
 		die("fork");
 	}
 	if (middle == 0) {
-		pid_t g = fork();
+		pid_t g;
+		if (want > 0) {
+			set_last_pid(want - 1);
+		}
+		g = fork();
 		if (g == 0) {
 			close(gate[1]);
 			wait_for_eof(gate[0]);
@@ -296,18 +313,6 @@ static void waiter_stop(struct waiter *w)
 	pthread_join(w->thread, NULL);
 }
 
-static void set_last_pid(pid_t pid)
-{
-	char text[16];
-	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
-	int len = snprintf(text, sizeof(text), "%d", (int)pid);
-
-	if (fd < 0 || write(fd, text, (size_t)len) != len) {
-		die("ns_last_pid");
-	}
-	close(fd);
-}
-
 /* Forks until the child gets pid want (free once the waiting thread reaped the orphan that held
  * it); that child waits at gate, the others exit at once. Returns want, or -1. */
 static pid_t fork_into(pid_t want, int gate[2])
@@ -346,7 +351,7 @@ static int pid_reuse(void)
 		int orphan_gate[2], child_gate[2], from, status = 0, count;
 		pid_t orphan, child;
 
-		orphan = make_orphan(orphan_gate, 7);
+		orphan = make_orphan(orphan_gate, 7, 0);
 		if (!blocked_in_wait(waiter.dir, 10)) {
 			die("the waiting thread never blocked");
 		}
@@ -429,9 +434,10 @@ static int stale_entry(void)
 				 (int)child);
 			continue;
 		}
-		/* The next fork (make_orphan's middle process) gets child - 1, its own the child's pid. */
-		set_last_pid(child - 2);
-		orphan = make_orphan(orphan_gate, 7);
+		/* The middle process sets the pid its fork takes: the child's, free once reported. (Set
+		 * before the middle's own fork, the pid before it had to be free too, which the waiting
+		 * thread's or a slow orphan's often was not.) */
+		orphan = make_orphan(orphan_gate, 7, child);
 		if (orphan != child) {
 			skipped++;
 			close(orphan_gate[1]);
@@ -849,7 +855,7 @@ static int errno_kept(void)
 	for (int call = 0; call < 3; call++) {
 		int orphan_gate[2], status = 0;
 		siginfo_t info;
-		pid_t orphan = make_orphan(orphan_gate, 9), child, r;
+		pid_t orphan = make_orphan(orphan_gate, 9, 0), child, r;
 
 		while (waitpid(-1, NULL, 0) < 0 && errno == EINTR) { /* the orphan's middle process */
 		}
