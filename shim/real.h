@@ -32,8 +32,7 @@
 
 /* Marks the shim's code that every fork child of an acting process runs, from the fork's return to
  * its exec or exit. A child finds none of the library's code mapped: each run of pages it executes
- * costs it a page fault. GCC places these functions together (its subsection for hot code), and
- * shim/start.ld puts them after the start's page, in its segment. */
+ * costs it a page fault. GCC places these functions together (its subsection for hot code). */
 #define FORK_CHILD_PATH __attribute__((hot))
 
 typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *,

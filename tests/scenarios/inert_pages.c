@@ -1,7 +1,5 @@
 /* inert_pages: how many pages of one shared object (argv[1]) this process has mapped, counted by
- * the kernel (/proc/self/smaps), executable and other, in pages, and in how many of its executable
- * mappings (each first touch of one is a page fault), and whether the mapping that holds the
- * _exit this process would call (the shim's) is among them: a shell ends with _exit. Run as a plain process with the
+ * the kernel (/proc/self/smaps), executable and other, in pages. Run as a plain process with the
  * shim preloaded (inert): with nothing of the shim's called, what every program of the container
  * pays for the shim's start alone; with "calls", after what nearly every program does as it starts
  * (sigaction, signal) and a shell does (waitpid). Reads with open and read, which the shim does
@@ -21,9 +19,8 @@ static char smaps[1 << 20];
 int main(int argc, char **argv)
 {
 	char object[PATH_MAX], perms[8], path[PATH_MAX];
-	long page_kb = sysconf(_SC_PAGESIZE) / 1024, code_kb = 0, other_kb = 0, code_mappings = 0;
-	bool mine = false, executable = false, holds_exit = false, exit_mapped = false;
-	unsigned long exit_at = (unsigned long)&_exit, start, end;
+	long page_kb = sysconf(_SC_PAGESIZE) / 1024, code_kb = 0, other_kb = 0;
+	bool mine = false, executable = false;
 	size_t used = 0;
 	ssize_t n;
 	int fd = open("/proc/self/smaps", O_RDONLY);
@@ -46,19 +43,15 @@ int main(int argc, char **argv)
 	for (char *line = strtok(smaps, "\n"); line != NULL; line = strtok(NULL, "\n")) {
 		long kb;
 
-		if (sscanf(line, "%lx-%lx %7s %*x %*s %*u %4095s", &start, &end, perms, path) == 4) {
+		if (sscanf(line, "%*x-%*x %7s %*x %*s %*u %4095s", perms, path) == 2) {
 			mine = strcmp(path, object) == 0;
 			executable = strchr(perms, 'x') != NULL;
-			holds_exit = start <= exit_at && exit_at < end;
 		} else if (sscanf(line, "%*x-%*x %7s", perms) == 1) {
 			mine = false;
 		} else if (mine && sscanf(line, "Rss: %ld kB", &kb) == 1) {
 			*(executable ? &code_kb : &other_kb) += kb;
-			code_mappings += executable && kb > 0;
-			exit_mapped = exit_mapped || (holds_exit && kb > 0);
 		}
 	}
-	printf("RESIDENT code=%ld code_mappings=%ld other=%ld exit_mapped=%d\n", code_kb / page_kb, code_mappings,
-	       other_kb / page_kb, (int)exit_mapped);
+	printf("RESIDENT code=%ld other=%ld\n", code_kb / page_kb, other_kb / page_kb);
 	return 0;
 }
