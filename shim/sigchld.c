@@ -235,6 +235,14 @@ static bool is_announcement(const siginfo_t *info)
 	return report != NULL && info->si_code == SI_QUEUE && info->si_value.sival_ptr == report;
 }
 
+/* No SIGCHLD is pending for this thread or the process (one that is brings a handler run). */
+static bool no_sigchld_pending(void)
+{
+	sigset_t pending;
+
+	return sigpending(&pending) == 0 && sigismember(&pending, SIGCHLD) != 1;
+}
+
 /* Own exits the program collected before this handler told it of them, whose signals may have
  * merged into this one: reported now, from the status its wait got. */
 static size_t take_unheard_exits(siginfo_t *out, size_t max)
@@ -256,31 +264,31 @@ static size_t take_unheard_exits(siginfo_t *out, size_t max)
  * says the handler's last report of that child said otherwise. A foreign child's report is taken
  * and dropped, so that the look sees past it; an own report the program heard of and never
  * collected hides those behind it. While a SIGCHLD is pending, the report may be its own, and the
- * handler run it brings looks again. Looked for only where the signal brought the handler nothing. */
-static size_t take_untold_stops(siginfo_t *out, size_t max)
+ * handler run it brings looks again. Looked for only where the signal brought the handler nothing;
+ * one report at most, into *out. */
+static size_t take_untold_stop(siginfo_t *out)
 {
 	const int stops = WSTOPPED | WCONTINUED | WNOHANG | __WALL;
-	size_t n = 0;
 
-	for (int looks = 0; looks < UNTOLD_LOOKS && n < max; looks++) {
+	for (int looks = 0; looks < UNTOLD_LOOKS; looks++) {
 		siginfo_t front, taken;
-		sigset_t pending;
 
 		memset(&front, 0, sizeof(front));
 		if (LIBC(waitid)(P_ALL, 0, &front, stops | WNOWAIT) != 0 || front.si_pid == 0) {
-			break;
+			return 0;
 		}
 		if (!registry_is_own(front.si_pid) && !ptrace_claims(front.si_pid)) {
 			LIBC(waitid)(P_PID, (id_t)front.si_pid, &taken, stops);
 			continue;
 		}
-		if (is_stop_or_continue(&front) && (sigpending(&pending) != 0 || sigismember(&pending, SIGCHLD) != 1) &&
-		    registry_tell_stopped(front.si_pid, front.si_code == CLD_STOPPED)) {
-			out[n++] = front;
+		if (!is_stop_or_continue(&front) || !no_sigchld_pending() ||
+		    !registry_tell_stopped(front.si_pid, front.si_code == CLD_STOPPED)) {
+			return 0;
 		}
-		break;
+		*out = front;
+		return 1;
 	}
-	return n;
+	return 0;
 }
 
 /* The same where no handler of the program will hear of them. */
@@ -318,12 +326,10 @@ static bool program_hears_stops(void)
  * the exit only at some later SIGCHLD, cutting short a call it has nothing to do with. */
 void sigchld_after_wait(void)
 {
-	sigset_t pending;
-
 	if (!unheard_any() || !program_listens()) {
 		return;
 	}
-	if (sigpending(&pending) == 0 && sigismember(&pending, SIGCHLD) != 1) {
+	if (no_sigchld_pending()) {
 		kernel_queue_to_this_thread(SIGCHLD, (union sigval){.sival_ptr = (void *)&resweep_token});
 	}
 }
@@ -509,7 +515,7 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 		/* Only a signal that brings the handler nothing hides a stop: had it brought anything,
 		 * the handler would run for it, as it does for a merged signal without the shim. */
 		if (n == 0 && program_hears_stops() && registry_count() > 0) {
-			n += take_untold_stops(events, max);
+			n += take_untold_stop(events);
 		}
 	} else {
 		drop_unheard_exits();

@@ -125,16 +125,15 @@ static void no_children(idtype_t idtype, int options)
 	errno = saved_errno;
 }
 
-/* The status a forget keeps for the program's handler if it has not heard of the exit yet (-1:
- * none). A wait without __WCLONE or __WALL reaps only children whose exit signal is SIGCHLD; with
- * __WCLONE only others, which the handler never hears of; with __WALL either, unless no child of
- * another kind was ever made. */
-static int status_to_hear(int status, int options)
+/* Forgets own child pid, which the wait reaped with status, keeping the status for the program's
+ * handler if it has not heard of the exit yet. A wait without __WCLONE or __WALL reaps only
+ * children whose exit signal is SIGCHLD; with __WCLONE only others, which the handler never hears
+ * of; with __WALL either, unless no child of another kind was ever made: those keep nothing. */
+static void forget_reaped(pid_t pid, int status, int options, unsigned mark)
 {
-	if ((options & __WCLONE) || ((options & __WALL) && registry_may_list_clone_kind())) {
-		return -1;
-	}
-	return status;
+	bool signals = !(options & __WCLONE) && !((options & __WALL) && registry_may_list_clone_kind());
+
+	registry_forget(pid, signals ? status : -1, mark);
 }
 
 /* A wait handed the program a report of its own. */
@@ -181,7 +180,7 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 			return r;
 		}
 		if (status_is_exit(st)) {
-			registry_forget(r, status_to_hear(st, options), mark);
+			forget_reaped(r, st, options, mark);
 		}
 		after_own_report();
 	}
@@ -234,7 +233,7 @@ static pid_t wait4_any(pid_t pid, int *status, int options, struct rusage *usage
 		}
 		if (own_once_settled(r, status_is_exit(st), mark)) {
 			if (status_is_exit(st)) {
-				registry_forget(r, status_to_hear(st, options), mark);
+				forget_reaped(r, st, options, mark);
 			}
 			if (status != NULL) {
 				*status = st;
@@ -318,7 +317,7 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 	}
 	if (r == 0) {
 		if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
-			registry_forget(report.si_pid, status_to_hear(status_from_info(&report), options), mark);
+			forget_reaped(report.si_pid, status_from_info(&report), options, mark);
 		}
 		copy_report(info, &report);
 		after_own_report();
@@ -384,7 +383,7 @@ static int waitid_any(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 		reaped = info_is_exit(&report) && !(options & WNOWAIT);
 		if (report.si_pid == 0 || own_once_settled(report.si_pid, reaped, mark)) {
 			if (report.si_pid != 0 && reaped) {
-				registry_forget(report.si_pid, status_to_hear(status_from_info(&report), options), mark);
+				forget_reaped(report.si_pid, status_from_info(&report), options, mark);
 			}
 			copy_report(info, &report);
 			if (report.si_pid != 0) {

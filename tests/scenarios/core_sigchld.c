@@ -560,7 +560,8 @@ static void act_both_while_held(void *ctx)
 
 /* The orphan and the own child's event, merged; the program waits for its child (OWN_ENDS) or
  * sleeps until its handler is told. */
-static void merge_with_orphan(pid_t k, struct gate *g, enum own_event event, int code, int status)
+static void merge_with_orphan(pid_t k, struct gate *g, enum own_event event, int code, int status,
+                              const cpu_set_t *was)
 {
 	struct foreign orphan;
 	struct helper h;
@@ -583,11 +584,7 @@ static void merge_with_orphan(pid_t k, struct gate *g, enum own_event event, int
 	} else {
 		expect_told(k, from, code, status, event == OWN_STOPS ? "merged stop report" : "merged continue report");
 	}
-	cpu_set_t all;
-	CPU_ZERO(&all);
-	CPU_SET(0, &all);
-	CPU_SET(1, &all);
-	sched_setaffinity(0, sizeof all, &all);
+	sched_setaffinity(0, sizeof *was, was);
 	helper_end(&h);
 	gate_close(&orphan.gate);
 	sigrec_check_own(from);
@@ -606,9 +603,9 @@ static void variant_merged(void)
 		struct gate g;
 		gate_make(&g);
 		pid_t k = kid_gated(&g, 20 + i);
-		merge_with_orphan(k, &g, OWN_STOPS, CLD_STOPPED, SIGSTOP);
-		merge_with_orphan(k, &g, OWN_CONTINUES, CLD_CONTINUED, SIGCONT);
-		merge_with_orphan(k, &g, OWN_ENDS, CLD_EXITED, 20 + i);
+		merge_with_orphan(k, &g, OWN_STOPS, CLD_STOPPED, SIGSTOP, &was);
+		merge_with_orphan(k, &g, OWN_CONTINUES, CLD_CONTINUED, SIGCONT, &was);
+		merge_with_orphan(k, &g, OWN_ENDS, CLD_EXITED, 20 + i, &was);
 		gate_close(&g);
 	}
 	restore();
