@@ -49,8 +49,6 @@ static int parked_claimed;
 static int resweep_due;
 static const char resweep_token; /* its address marks the SIGCHLD the shim queues to itself */
 
-/* The report sigchld_collected() is handing to the program on this thread. */
-static __thread const siginfo_t *announcing __attribute__((tls_model("initial-exec")));
 
 void sigchld_defer_sweep(void)
 {
@@ -195,7 +193,6 @@ void sigchld_collected(pid_t pid, int status, const sigset_t *mask, unsigned mar
 {
 	struct sigaction program;
 	sigset_t now;
-	siginfo_t report;
 
 	signals_program_action(SIGCHLD, &program);
 	if (status == -1 || program.sa_handler == SIG_IGN) {
@@ -213,26 +210,16 @@ void sigchld_collected(pid_t pid, int status, const sigset_t *mask, unsigned mar
 		registry_forget(pid, status, mark);
 		return;
 	}
-	if (program.sa_handler == SIG_DFL || !registry_announce_as_of(pid, mark)) {
-		registry_forget(pid, -1, mark); /* no handler, or it has already heard of this exit */
+	if (program.sa_handler == SIG_DFL) {
+		registry_forget(pid, -1, mark);
 		return;
 	}
-	info_from_status(pid, status, &report);
-	report.si_uid = getuid();
-	/* Atomic stores: the compiler may take the call for a leaf, and drop plain stores to a variable
-	 * only the handler reads as dead. */
-	__atomic_store_n(&announcing, &report, __ATOMIC_SEQ_CST);
-	/* Directed at this thread with SIGCHLD unblocked: delivered before the call returns. */
-	kernel_queue_to_this_thread(SIGCHLD, (union sigval){.sival_ptr = &report});
-	__atomic_store_n(&announcing, NULL, __ATOMIC_SEQ_CST);
-	registry_forget(pid, -1, mark);
-}
-
-static bool is_announcement(const siginfo_t *info)
-{
-	const siginfo_t *report = __atomic_load_n(&announcing, __ATOMIC_SEQ_CST);
-
-	return report != NULL && info->si_code == SI_QUEUE && info->si_value.sival_ptr == report;
+	/* Unless the handler heard of the exit from the child's own signal, which came as the caller
+	 * unblocked SIGCHLD: remembered as unheard, and carried by a signal queued now. The queued
+	 * signal is recognised by its token whenever it arrives (the kernel delivers it before the
+	 * queueing call returns; valgrind, later). */
+	registry_forget(pid, status, mark);
+	sigchld_carry_unheard();
 }
 
 /* No SIGCHLD is pending for this thread or the process (one that is brings a handler run). */
@@ -319,12 +306,13 @@ static bool program_hears_stops(void)
 	return !(program.sa_flags & SA_NOCLDSTOP);
 }
 
-/* The signal that would carry an unheard exit is usually the child's own, pending or being taken.
- * But it may have merged into a foreign orphan's that was pending when the child ended, which the
- * handler took as the wait returned, before the wait forgot the child: then no signal is left, and
- * without one the program's handler, which the kernel ran before the wait returned, would hear of
- * the exit only at some later SIGCHLD, cutting short a call it has nothing to do with. */
-void sigchld_after_wait(void)
+/* After a wait, the signal that would carry an unheard exit is usually the child's own, pending or
+ * being taken. But it may have merged into a foreign orphan's that was pending when the child
+ * ended, which the handler took as the wait returned, before the wait forgot the child: then no
+ * signal is left, and without one the program's handler, which the kernel ran before the wait
+ * returned, would hear of the exit only at some later SIGCHLD, cutting short a call it has nothing
+ * to do with. */
+void sigchld_carry_unheard(void)
 {
 	if (!unheard_any() || !program_listens()) {
 		return;
@@ -496,9 +484,7 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 		return;
 	}
 	signals_held = 1;
-	if (is_announcement(info)) {
-		events[n++] = *announcing;
-	} else if (info->si_code > 0) {
+	if (info->si_code > 0) {
 		n = classify(info, &view, &events[0]) ? 1 : 0;
 	} else if (!is_resweep(info) && !scan_timer_fired(info)) {
 		events[n++] = *info; /* sent by someone with kill(): the program's business */

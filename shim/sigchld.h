@@ -22,9 +22,10 @@ void sigchld_resume(void);
  * caller does not know it. Forgets pid, as of mark (registry_forget). */
 void sigchld_collected(pid_t pid, int status, const sigset_t *mask, unsigned mark);
 
-/* A wait handed the program an own child's report. An exit its handler has not heard of is
- * carried by the next SIGCHLD; if none is pending, one is queued to this thread. */
-void sigchld_after_wait(void);
+/* A wait (or libc-like code of the shim, sigchld_collected) left an own exit the program's handler
+ * has not heard of: it is carried by the next SIGCHLD; if none is pending, one is queued to this
+ * thread. */
+void sigchld_carry_unheard(void);
 
 /* The program took a SIGCHLD itself (the sigwait family), with SIGCHLD blocked: the foreign
  * zombies are swept as the handler would have, and the unheard exits that signal stood for are

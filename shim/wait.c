@@ -140,7 +140,7 @@ static void forget_reaped(pid_t pid, int status, int options, unsigned mark)
 static void after_own_report(void)
 {
 	reaper_after_wait();
-	sigchld_after_wait();
+	sigchld_carry_unheard();
 }
 
 /* A handler of the program cut a wait short (EINTR). The shim may have handed it a child's exit
