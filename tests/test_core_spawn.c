@@ -54,6 +54,7 @@ Test(spawn, exec_without_shim) { expect_problem("core_exec", ARGS("execv"), "ret
 Test(shell, system) { expect_like_libc("core_shell", ARGS("system")); }
 Test(shell, system_signals) { expect_like_libc("core_shell", ARGS("system_signals")); }
 Test(shell, system_handler) { expect_like_libc("core_shell", ARGS("system_handler")); }
+Test(shell, system_merged) { expect_like_libc("core_shell", ARGS("system_merged")); }
 Test(shell, system_ign) { expect_like_libc("core_shell", ARGS("system_ign")); }
 /* popen modes r, w, re, we; two at once; pclose of a stream popen did not open */
 Test(shell, popen) { expect_like_libc("core_shell", ARGS("popen")); }

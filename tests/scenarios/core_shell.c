@@ -2,7 +2,7 @@
  * wordexp — keep their exact semantics under a storm of foreign orphans (issue 2, property 3):
  * exact statuses, system(NULL), SIGINT/SIGQUIT ignored and SIGCHLD blocked during system, popen
  * modes r/w/e, pclose of a stream popen did not open, command substitution in wordexp.
- * Usage: core_shell system|system_signals|system_handler|system_ign|popen|wordexp|all */
+ * Usage: core_shell system|system_signals|system_handler|system_merged|system_ign|popen|wordexp|all */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -124,6 +124,64 @@ static void variant_system_handler(void)
 	scn_say("the program's SIGCHLD handler heard of system()'s shell: %d", heard);
 	if (!heard) {
 		scn_fail("the program's SIGCHLD handler was not told of system()'s shell %d", (int)sh);
+	}
+	sigaction(SIGCHLD, &old, NULL);
+	sigrec_check_own(from);
+}
+
+/* system()'s shell ends while an orphan's SIGCHLD is pending, held back by system(): the kernel
+ * merges the shell's signal into the orphan's, so the shell's own never comes. The program's
+ * handler must still hear of the shell, once, and never of the orphan. The shell releases the
+ * orphan and ends once it is a zombie; where orphans are not this process's (not PID 1 nor a
+ * subreaper), there is nothing to merge and only the report is checked. */
+static void variant_system_merged(void)
+{
+	scn_stage("system and a merged SIGCHLD", 20);
+	struct sigaction old;
+	sigrec_catch_sigchld(SA_RESTART, &old);
+	struct foreign orphan;
+	foreign_make(&orphan, 7, NULL);
+	bool orphans_come_here = scn_orphan_reaper() == getpid();
+	int fds[2];
+	int release = dup(orphan.gate.w); /* not close-on-exec: the shell writes to both */
+	if (release < 0 || pipe(fds) != 0) {
+		scn_broken("dup, pipe");
+	}
+	char cmd[360];
+	snprintf(cmd, sizeof cmd,
+	         "echo $$ >&%d; echo >&%d; i=0; while [ $i -lt 100000 ] && { read -r p c s rest </proc/%d/stat; } 2>/dev/null && "
+	         "[ \"$s\" != Z ]; do i=$((i+1)); done; echo \"$s\" >&%d; exit 23",
+	         fds[1], release, (int)orphan.pid, fds[1]);
+	int from = sigrec_count();
+	int r = system(cmd);
+	close(release);
+	close(fds[1]);
+	char buf[64] = { 0 };
+	ssize_t len = read(fds[0], buf, sizeof buf - 1);
+	close(fds[0]);
+	gate_close(&orphan.gate);
+	pid_t sh = len > 0 ? (pid_t)atoi(buf) : 0;
+	if (sh <= 0) {
+		scn_fail("system(): the shell did not tell its pid");
+		sigaction(SIGCHLD, &old, NULL);
+		return;
+	}
+	own_add(sh, OWN_ANY);
+	own_collect("system()", sh, OWN_ANY);
+	scn_expect_status("system(\"... exit 23\")", st_exit(23), r);
+	if (orphans_come_here && strstr(buf, "\nZ") == NULL) {
+		scn_fail("system and a merged SIGCHLD: not set up (the shell did not see the orphan a zombie: %s)", buf);
+	}
+	struct sigrec_entry e;
+	bool heard = sigrec_wait(sh, CLD_EXITED, from, 2, &e);
+	int times = 0;
+	for (int i = from; i < sigrec_count(); i++) {
+		times += sigrec_get(i).pid == sh;
+	}
+	scn_say("the program's SIGCHLD handler heard of system()'s shell behind an orphan's signal: %d", heard);
+	if (!heard || e.status != 23 || times != 1) {
+		scn_fail("system and a merged SIGCHLD: the handler was told of the shell %d %d times (status %d), "
+		         "expected once with 23", (int)sh, times, heard ? e.status : -1);
 	}
 	sigaction(SIGCHLD, &old, NULL);
 	sigrec_check_own(from);
@@ -273,6 +331,7 @@ static const struct scn_variant variants[] = {
 	{ "system", variant_system },
 	{ "system_signals", variant_system_signals },
 	{ "system_handler", variant_system_handler },
+	{ "system_merged", variant_system_merged },
 	{ "system_ign", variant_system_ign },
 	{ "popen", variant_popen },
 	{ "wordexp", variant_wordexp },
@@ -288,5 +347,5 @@ static void one_storm_batch(void)
 int main(int argc, char **argv)
 {
 	return scn_variants_main(argc, argv, variants, N_VARIANTS, one_storm_batch,
-	                         "usage: core_shell system|system_signals|system_handler|system_ign|popen|wordexp|all");
+	                         "usage: core_shell system|system_signals|system_handler|system_merged|system_ign|popen|wordexp|all");
 }
