@@ -49,7 +49,6 @@ static int parked_claimed;
 static int resweep_due;
 static const char resweep_token; /* its address marks the SIGCHLD the shim queues to itself */
 
-
 void sigchld_defer_sweep(void)
 {
 	__atomic_store_n(&resweep_due, 1, __ATOMIC_SEQ_CST);
