@@ -241,6 +241,20 @@ bool reaper_collect(pid_t pid)
 	return true;
 }
 
+/* Under SA_NOCLDWAIT as the shim emulates it (sigchld.h): an own zombie is reaped as the kernel
+ * would have reaped it at its exit, its status kept for the program's handler unless the handler
+ * has heard of the exit already (registry_forget). */
+static void reap_own_as_kernel(pid_t pid)
+{
+	siginfo_t info;
+	unsigned mark = registry_mark();
+
+	memset(&info, 0, sizeof(info));
+	if (LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WNOHANG) == 0 && info.si_pid == pid) {
+		registry_forget(pid, status_from_info(&info), mark);
+	}
+}
+
 static bool same_exit(const siginfo_t *a, const siginfo_t *b)
 {
 	return a->si_pid == b->si_pid && a->si_code == b->si_code && a->si_status == b->si_status;
@@ -306,6 +320,10 @@ static enum sweep_result sweep(struct reaper_view *view, siginfo_t *own_head, un
 		/* A report other than an exit is a tracee's ptrace stop, which a tracer's waits get
 		 * without WSTOPPED: the program's, and in front like an own zombie. */
 		if (registry_is_own(info.si_pid) || !info_is_exit(&info)) {
+			if (info_is_exit(&info) && sigchld_emulates_nocldwait() && !ptrace_claims(info.si_pid)) {
+				reap_own_as_kernel(info.si_pid);
+				continue;
+			}
 			*own_head = info;
 			*mark = m;
 			return SWEEP_OWN_HEAD;

@@ -93,6 +93,18 @@ static pid_t spawn_shell(const char *command, const posix_spawn_file_actions_t *
 	return *rc == 0 ? pid : -1;
 }
 
+/* What system and pclose return for the shell they collected with status: under SA_NOCLDWAIT,
+ * which the shim emulates (sigchld.h), libc's wait finds the shell reaped already and fails. The
+ * program's handler still hears of the status (sigchld_collected). */
+static int status_returned(int status)
+{
+	if (status != -1 && sigchld_emulates_nocldwait()) {
+		errno = ECHILD;
+		return -1;
+	}
+	return status;
+}
+
 /* Made again after EINTR, as glibc does; an EINTR that only the shim caused leaves no errno. */
 static pid_t wait_for(pid_t pid, int *status)
 {
@@ -208,13 +220,12 @@ static int run_system(const char *command)
 	 * the program's handler must still hear of the shell, as it does with glibc: the pid is
 	 * forgotten only after that. */
 	release_signals(&call.mask);
-	if (rc == 0) {
-		sigchld_collected(call.pid, status, &call.mask, call.mark);
-	}
 	if (rc != 0) {
 		errno = rc;
+		return status;
 	}
-	return status;
+	sigchld_collected(call.pid, status, &call.mask, call.mark);
+	return status_returned(status);
 }
 
 REAP_EXPORT int system(const char *command)
@@ -406,6 +417,7 @@ static int close_stream(struct pipe_stream *stream)
 	pthread_setcancelstate(state, NULL);
 	sigchld_collected(stream->pid, status, NULL, stream->mark);
 	free(stream);
+	status = status_returned(status);
 #if defined(__GLIBC__)
 	return status != 0 ? status : flushed;
 #else

@@ -287,13 +287,31 @@ static void drop_unheard_exits(void)
 	}
 }
 
+static bool is_handler(const struct sigaction *action)
+{
+	return action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN;
+}
+
 /* Whether the program has a SIGCHLD handler. */
 static bool program_listens(void)
 {
 	struct sigaction program;
 
 	signals_program_action(SIGCHLD, &program);
-	return program.sa_handler != SIG_DFL && program.sa_handler != SIG_IGN;
+	return is_handler(&program);
+}
+
+static bool nocldwait_emulated(const struct sigaction *program)
+{
+	return is_handler(program) && (program->sa_flags & SA_NOCLDWAIT);
+}
+
+bool sigchld_emulates_nocldwait(void)
+{
+	struct sigaction program;
+
+	signals_program_action(SIGCHLD, &program);
+	return reap_active() && nocldwait_emulated(&program);
 }
 
 /* Whether that handler is told of stops and continues too (no SA_NOCLDSTOP). */
@@ -497,6 +515,10 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 	n += reaper_on_signal(fresh, &view, events + n, listening ? max - n : 0);
 	if (listening) {
 		n += take_unheard_exits(events + n, max - n);
+		/* More than the handler run has room for (a burst under emulated SA_NOCLDWAIT). */
+		if (unheard_any()) {
+			sigchld_carry_unheard();
+		}
 		/* Only a signal that brings the handler nothing hides a stop: had it brought anything,
 		 * the handler would run for it, as it does for a merged signal without the shim. */
 		if (n == 0 && program_hears_stops() && registry_count() > 0) {
@@ -520,10 +542,11 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 
 static void sigchld_policy(const struct sigaction *program, struct sigaction *kernel)
 {
-	const int kept = SA_RESTART | SA_ONSTACK | SA_NODEFER | SA_NOCLDSTOP | SA_NOCLDWAIT;
+	const int kept = SA_RESTART | SA_ONSTACK | SA_NODEFER | SA_NOCLDSTOP;
 
 	/* While the kernel reaps children itself, their entries go stale unseen. */
-	registry_set_kernel_reaps(program->sa_handler == SIG_IGN || (program->sa_flags & SA_NOCLDWAIT));
+	registry_set_kernel_reaps(program->sa_handler == SIG_IGN ||
+				  ((program->sa_flags & SA_NOCLDWAIT) && !nocldwait_emulated(program)));
 	if (program->sa_handler == SIG_IGN) {
 		*kernel = *program; /* the kernel reaps every child by itself */
 		return;
@@ -535,8 +558,8 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 		/* Never interrupt the program for a signal it would not have seen. */
 		kernel->sa_flags = SA_SIGINFO | SA_RESTART | (program->sa_flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
 	} else {
-		/* The program's own handler runs inside ours, with the flags it asked for, and under its
-		 * mask (open_mask). */
+		/* The program's own handler runs inside ours, with the flags it asked for (SA_NOCLDWAIT
+		 * emulated), and under its mask (open_mask). */
 		kernel->sa_flags = SA_SIGINFO | (program->sa_flags & kept);
 	}
 }

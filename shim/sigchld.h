@@ -27,6 +27,13 @@ void sigchld_collected(pid_t pid, int status, const sigset_t *mask, unsigned mar
  * thread. */
 void sigchld_carry_unheard(void);
 
+/* The program's SIGCHLD action is a handler with SA_NOCLDWAIT, in an active process. The kernel's
+ * flag then stays off: under it, an own child's signal that merged into an orphan's would leave
+ * the handler nothing to hear (the kernel discards the status at the exit). The shim instead reaps
+ * each own child as it ends, as the kernel would have, before the handler hears of it; no wait,
+ * system or pclose reports such an exit. Async-signal-safe. */
+bool sigchld_emulates_nocldwait(void);
+
 /* The program took a SIGCHLD itself (the sigwait family), with SIGCHLD blocked: the foreign
  * zombies are swept as the handler would have, and the unheard exits that signal stood for are
  * dropped (no handler runs for it). Returns true when the signal was the shim's own replay, which

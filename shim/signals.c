@@ -377,12 +377,18 @@ FORK_CHILD_PATH void signals_release_sigchld(bool in_step)
 		return;
 	}
 	signals_program_action(SIGCHLD, &wish);
-	if (is_handler(&wish)) {
+	/* The shim's handler passes a handler of the program on, but only an active process emulates
+	 * SA_NOCLDWAIT (sigchld.h): this child gets the kernel's. */
+	if (is_handler(&wish) && !(wish.sa_flags & SA_NOCLDWAIT)) {
 		return;
 	}
 	if (in_step ? kernel_shim[SIGCHLD]
 		    : LIBC(sigaction)(SIGCHLD, NULL, &kernel) == 0 && is_shim_handler(&kernel)) {
-		kernel_set_disposition(SIGCHLD, &wish);
+		if (is_handler(&wish)) {
+			LIBC(sigaction)(SIGCHLD, &wish, NULL); /* libc adds the return trampoline */
+		} else {
+			kernel_set_disposition(SIGCHLD, &wish);
+		}
 	}
 }
 

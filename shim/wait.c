@@ -129,11 +129,22 @@ static void no_children(idtype_t idtype, int options)
  * handler if it has not heard of the exit yet. A wait without __WCLONE or __WALL reaps only
  * children whose exit signal is SIGCHLD; with __WCLONE only others, which the handler never hears
  * of; with __WALL either, unless no child of another kind was ever made: those keep nothing. */
+static bool reaps_only_sigchld_kind(int options)
+{
+	return !(options & __WCLONE) && !((options & __WALL) && registry_may_list_clone_kind());
+}
+
 static void forget_reaped(pid_t pid, int status, int options, unsigned mark)
 {
-	bool signals = !(options & __WCLONE) && !((options & __WALL) && registry_may_list_clone_kind());
+	registry_forget(pid, reaps_only_sigchld_kind(options) ? status : -1, mark);
+}
 
-	registry_forget(pid, signals ? status : -1, mark);
+/* Under SA_NOCLDWAIT, which the shim emulates (sigchld.h), the kernel would have reaped this own
+ * exit before any wait could see it: a child that ends with SIGCHLD and that the program does not
+ * trace. */
+static bool kernel_would_have_reaped(pid_t pid, int options)
+{
+	return reaps_only_sigchld_kind(options) && sigchld_emulates_nocldwait() && !ptrace_claims(pid);
 }
 
 /* A wait handed the program a report of its own. */
@@ -183,6 +194,10 @@ static pid_t wait4_one(pid_t pid, int *status, int options, struct rusage *usage
 			forget_reaped(r, st, options, mark);
 		}
 		after_own_report();
+		if (status_is_exit(st) && kernel_would_have_reaped(r, options)) {
+			errno = ECHILD;
+			return -1;
+		}
 	}
 	if (status != NULL) {
 		*status = st;
@@ -234,6 +249,10 @@ static pid_t wait4_any(pid_t pid, int *status, int options, struct rusage *usage
 		if (own_once_settled(r, status_is_exit(st), mark)) {
 			if (status_is_exit(st)) {
 				forget_reaped(r, st, options, mark);
+			}
+			if (status_is_exit(st) && kernel_would_have_reaped(r, options)) {
+				after_own_report();
+				continue;
 			}
 			if (status != NULL) {
 				*status = st;
@@ -287,6 +306,23 @@ START_PATH pid_t wait_wait4(pid_t pid, int *status, int options, struct rusage *
 	return wait4_unbound_or_active(pid, status, options, usage);
 }
 
+/* An own exit a waitid reported, which the kernel would have reaped under SA_NOCLDWAIT as the shim
+ * emulates it: taken (a look with WNOWAIT left it in place) and forgotten, never reported. */
+static bool taken_as_kernel(idtype_t idtype, id_t id, const siginfo_t *report, int options, unsigned mark)
+{
+	siginfo_t taken;
+
+	if (report->si_pid == 0 || !info_is_exit(report) || !kernel_would_have_reaped(report->si_pid, options)) {
+		return false;
+	}
+	if (options & WNOWAIT) {
+		call_waitid(idtype, id, &taken, WEXITED | WNOHANG | (options & (__WALL | __WCLONE)), NULL);
+	}
+	forget_reaped(report->si_pid, status_from_info(report), options, mark);
+	after_own_report();
+	return true;
+}
+
 static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
 {
 	siginfo_t report;
@@ -314,6 +350,10 @@ static int waitid_one(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 			return -1;
 		}
 		r = 0;
+	}
+	if (r == 0 && taken_as_kernel(idtype, id, &report, options, mark)) {
+		errno = ECHILD;
+		return -1;
 	}
 	if (r == 0) {
 		if (report.si_pid != 0 && info_is_exit(&report) && !(options & WNOWAIT)) {
@@ -382,6 +422,9 @@ static int waitid_any(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 		}
 		reaped = info_is_exit(&report) && !(options & WNOWAIT);
 		if (report.si_pid == 0 || own_once_settled(report.si_pid, reaped, mark)) {
+			if (taken_as_kernel(P_PID, (id_t)report.si_pid, &report, options, mark)) {
+				continue;
+			}
 			if (report.si_pid != 0 && reaped) {
 				forget_reaped(report.si_pid, status_from_info(&report), options, mark);
 			}

@@ -37,6 +37,13 @@ Test(sigchld, stopreports_without_shim) { expect_problem("core_sigchld", ARGS("s
 /* SA_NOCLDWAIT: told of the end, the kernel reaps, waitpid finds nothing */
 Test(sigchld, nocldwait) { expect_like_libc("core_sigchld", ARGS("nocldwait")); }
 Test(sigchld, nocldwait_without_shim) { expect_problem("core_sigchld", ARGS("nocldwait"), "handed foreign pid"); }
+/* ... with the own end merged into an orphan's pending signal: told all the same */
+Test(sigchld, nocldwait_merged) { expect_like_libc("core_sigchld", ARGS("nocldwait_merged")); }
+Test(sigchld, nocldwait_merged_without_shim) {
+	expect_problem("core_sigchld", ARGS("nocldwait_merged"), "handed foreign pid");
+}
+/* ... seen from the waits, and by a forked child */
+Test(sigchld, nocldwait_waits) { expect_like_libc("core_sigchld", ARGS("nocldwait_waits")); }
 
 /* SA_RESETHAND: the one call is for an own child, then SIG_DFL */
 Test(sigchld, resethand) { expect_like_libc("core_sigchld", ARGS("resethand")); }

@@ -56,6 +56,7 @@ Test(shell, system_signals) { expect_like_libc("core_shell", ARGS("system_signal
 Test(shell, system_handler) { expect_like_libc("core_shell", ARGS("system_handler")); }
 Test(shell, system_merged) { expect_like_libc("core_shell", ARGS("system_merged")); }
 Test(shell, system_ign) { expect_like_libc("core_shell", ARGS("system_ign")); }
+Test(shell, nocldwait) { expect_like_libc("core_shell", ARGS("nocldwait")); }
 /* popen modes r, w, re, we; two at once; pclose of a stream popen did not open */
 Test(shell, popen) { expect_like_libc("core_shell", ARGS("popen")); }
 /* wordexp with command substitution */

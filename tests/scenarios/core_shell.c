@@ -2,7 +2,7 @@
  * wordexp — keep their exact semantics under a storm of foreign orphans (issue 2, property 3):
  * exact statuses, system(NULL), SIGINT/SIGQUIT ignored and SIGCHLD blocked during system, popen
  * modes r/w/e, pclose of a stream popen did not open, command substitution in wordexp.
- * Usage: core_shell system|system_signals|system_handler|system_merged|system_ign|popen|wordexp|all */
+ * Usage: core_shell system|system_signals|system_handler|system_merged|system_ign|nocldwait|popen|wordexp|all */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -203,6 +203,56 @@ static void variant_system_ign(void)
 	scn_say("system(\"exit 3\") with SIGCHLD ignored -> %d (%s)", r, r == -1 ? strerror(err) : "-");
 }
 
+/* A handler with SA_NOCLDWAIT: the kernel reaps the shell before libc's wait can, so system() and
+ * pclose() fail with ECHILD, and the handler still hears of each shell with its status. */
+static void variant_nocldwait(void)
+{
+	scn_stage("system and pclose under SA_NOCLDWAIT", 20);
+	struct sigaction old;
+	sigrec_catch_sigchld(SA_RESTART | SA_NOCLDWAIT, &old);
+	int fds[2];
+	if (pipe(fds) != 0) { /* not close-on-exec: the shells write to it */
+		scn_broken("pipe");
+	}
+	char cmd[64];
+	snprintf(cmd, sizeof cmd, "echo $$ >&%d; exit 5", fds[1]);
+	int from = sigrec_count();
+	errno = 0;
+	int by_system = system(cmd);
+	int system_errno = errno;
+	snprintf(cmd, sizeof cmd, "echo $$ >&%d; exit 6", fds[1]);
+	FILE *f = popen(cmd, "r");
+	if (f == NULL) {
+		scn_broken("popen");
+	}
+	errno = 0;
+	int by_pclose = pclose(f);
+	int pclose_errno = errno;
+	close(fds[1]);
+	char buf[64] = { 0 };
+	ssize_t len = read(fds[0], buf, sizeof buf - 1);
+	close(fds[0]);
+	pid_t shells[2] = { 0, 0 };
+	if (len <= 0 || sscanf(buf, "%d %d", &shells[0], &shells[1]) != 2) {
+		scn_broken("the shells did not tell their pids");
+	}
+	scn_say("SA_NOCLDWAIT: system -> %d (%s), pclose -> %d (%s)", by_system, strerror(system_errno), by_pclose,
+	        strerror(pclose_errno));
+	if (by_system != -1 || system_errno != ECHILD || by_pclose != -1 || pclose_errno != ECHILD) {
+		scn_fail("SA_NOCLDWAIT: expected system and pclose -1 with ECHILD");
+	}
+	for (int i = 0; i < 2; i++) {
+		struct sigrec_entry e = { 0, 0, 0 };
+		own_add(shells[i], OWN_ANY); /* made by system() and popen(): the program's own */
+		own_collect("SA_NOCLDWAIT (the kernel's)", shells[i], OWN_ANY);
+		if (!sigrec_wait(shells[i], CLD_EXITED, from, 2, &e) || e.status != 5 + i) {
+			scn_fail("SA_NOCLDWAIT: the handler was not told of shell %d with exit %d", (int)shells[i], 5 + i);
+		}
+	}
+	sigaction(SIGCHLD, &old, NULL);
+	sigrec_check_own(from);
+}
+
 /* ---- popen ------------------------------------------------------------------------------------ */
 
 static bool cloexec(FILE *f)
@@ -333,6 +383,7 @@ static const struct scn_variant variants[] = {
 	{ "system_handler", variant_system_handler },
 	{ "system_merged", variant_system_merged },
 	{ "system_ign", variant_system_ign },
+	{ "nocldwait", variant_nocldwait },
 	{ "popen", variant_popen },
 	{ "wordexp", variant_wordexp },
 };

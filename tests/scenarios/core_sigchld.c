@@ -3,7 +3,8 @@
  * SA_NOCLDWAIT, SA_RESETHAND, SIG_IGN (set, or inherited across exec). A handler is told of every
  * own child's end and never handed a foreign child. A forked child keeps its handler.
  * (What sigaction/signal report back is core_sigquery.)
- * Usage: core_sigchld siginfo|reaping|restart|norestart|nocldstop|stopreports|nocldwait|resethand|
+ * Usage: core_sigchld siginfo|reaping|restart|norestart|nocldstop|stopreports|nocldwait|
+ *                     nocldwait_merged|nocldwait_waits|resethand|
  *                     ign|forked|quiet_clone|ign_exec|merged|all
  * (ign_exec and merged are not part of all; merged holds a CPU with a SCHED_FIFO helper, and its
  * orphans' signals go to the program only where it is PID 1) */
@@ -327,6 +328,117 @@ static void variant_nocldwait(void)
 	sigrec_check_own(from);
 }
 
+/* Poll (bounded) until pid has ended: a zombie, or reaped already. */
+static bool ended(pid_t pid)
+{
+	double until = scn_now() + 5;
+	char state;
+	while ((state = proc_state(pid)) != 'Z' && state != 0) {
+		if (scn_now() > until) {
+			return false;
+		}
+		scn_nap(0.001);
+	}
+	return true;
+}
+
+/* SA_NOCLDWAIT, an own end merged into an orphan's pending signal: made every run by holding
+ * SIGCHLD back while the orphan ends, then the own child. The kernel keeps no status under the
+ * flag, so the handler is told of the own end only if its zombie outlives the signal. */
+static void variant_nocldwait_merged(void)
+{
+	scn_stage("SA_NOCLDWAIT, merged", 20);
+	struct foreign orphan;
+	foreign_make(&orphan, 7, NULL); /* its middle child is collected before the flag is set */
+	struct gate g;
+	gate_make(&g);
+	pid_t k = kid_gated(&g, 11);
+	sigrec_catch_sigchld(SA_RESTART | SA_NOCLDWAIT, &saved);
+	int from = sigrec_count();
+	sigset_t chld, was;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &was);
+	foreign_release(&orphan);
+	bool orphan_ended = ended(orphan.pid);
+	gate_release(&g, 1);
+	bool own_ended = ended(k);
+	sigprocmask(SIG_SETMASK, &was, NULL);
+	gate_close(&g);
+	bool told = expect_told(k, from, CLD_EXITED, 11, "SA_NOCLDWAIT, merged");
+	bool gone = proc_wait_state(k, 0, 5);
+	own_collect("SA_NOCLDWAIT, merged (no wait)", k, st_exit(11));
+	restore();
+	scn_say("SA_NOCLDWAIT, merged: orphan ended %d, own child ended %d, told of the own end %d, gone %d",
+	        orphan_ended, own_ended, told, gone);
+	if (!gone) {
+		scn_fail("SA_NOCLDWAIT, merged: own child %d still there", (int)k);
+	}
+	sigrec_check_own(from);
+}
+
+/* What a program sees of its children under SA_NOCLDWAIT: a wait for one fails with ECHILD once the
+ * child ends, a look with WNOWAIT shows no end, and a forked child keeps the flag for its own
+ * children (its grandchild is gone without a wait). */
+static void variant_nocldwait_waits(void)
+{
+	scn_stage("SA_NOCLDWAIT waits", 20);
+	sigrec_catch_sigchld(SA_RESTART | SA_NOCLDWAIT, &saved);
+	int from = sigrec_count();
+	/* released one at a time: two ends at once may merge, with libc too */
+	struct gate ga, gb;
+	gate_make(&ga);
+	gate_make(&gb);
+	pid_t a = kid_gated(&ga, 3), b = kid_gated(&gb, 4);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	int looked = waitid(P_PID, (id_t)a, &si, WEXITED | WNOHANG | WNOWAIT);
+	scn_say("SA_NOCLDWAIT waits: waitid(a, WNOHANG|WNOWAIT) while it lives -> %d, si_pid %s", looked,
+	        si.si_pid == 0 ? "0" : "a child");
+	gate_release(&ga, 1);
+	gate_close(&ga);
+	int status;
+	errno = 0;
+	pid_t got = waitpid(a, &status, 0);
+	int err = errno;
+	scn_say("SA_NOCLDWAIT waits: waitpid(a) -> %d %s", (int)got, strerror(err));
+	if (got != -1 || err != ECHILD) {
+		scn_fail("SA_NOCLDWAIT waits: waitpid(a) expected -1 ECHILD, got %d (%s)", (int)got, strerror(err));
+	}
+	expect_told(a, from, CLD_EXITED, 3, "SA_NOCLDWAIT waits (a)");
+	gate_release(&gb, 1);
+	gate_close(&gb);
+	bool b_ended = ended(b);
+	memset(&si, 0, sizeof si);
+	errno = 0;
+	looked = waitid(P_PID, (id_t)b, &si, WEXITED | WNOWAIT);
+	err = errno;
+	scn_say("SA_NOCLDWAIT waits: b ended %d, waitid(b, WNOWAIT) -> %d %s", b_ended, looked, strerror(err));
+	if (looked != -1 || err != ECHILD) {
+		scn_fail("SA_NOCLDWAIT waits: waitid(b, WNOWAIT) expected -1 ECHILD, got %d (%s), si_pid %d", looked,
+		         strerror(err), (int)si.si_pid);
+	}
+	expect_told(b, from, CLD_EXITED, 4, "SA_NOCLDWAIT waits (b)");
+	own_collect("SA_NOCLDWAIT waits (no wait)", a, st_exit(3));
+	own_collect("SA_NOCLDWAIT waits (no wait)", b, st_exit(4));
+
+	/* exits 0 if its child was reaped without a wait, 1 if it stayed a zombie, 2 without the flag */
+	pid_t c = own_fork(OWN_ANY);
+	if (c == 0) {
+		struct sigaction now;
+		sigaction(SIGCHLD, NULL, &now);
+		pid_t grandchild = fork();
+		if (grandchild == 0) {
+			_exit(0);
+		}
+		_exit(!(now.sa_flags & SA_NOCLDWAIT) ? 2 : grandchild > 0 && proc_wait_state(grandchild, 0, 5) ? 0 : 1);
+	}
+	expect_told(c, from, CLD_EXITED, 0, "SA_NOCLDWAIT waits (forked child)");
+	own_collect("SA_NOCLDWAIT waits (no wait)", c, OWN_ANY);
+	restore();
+	sigrec_check_own(from);
+}
+
 static void variant_resethand(void)
 {
 	scn_stage("SA_RESETHAND", 20);
@@ -623,7 +735,8 @@ static const struct scn_variant variants[] = {
 	{ "siginfo", run_siginfo },         { "reaping", variant_reaping },
 	{ "restart", run_restart },         { "norestart", run_norestart },
 	{ "nocldstop", run_nocldstop },     { "stopreports", run_stopreports },
-	{ "nocldwait", variant_nocldwait }, { "resethand", variant_resethand },
+	{ "nocldwait", variant_nocldwait }, { "nocldwait_merged", variant_nocldwait_merged },
+	{ "nocldwait_waits", variant_nocldwait_waits }, { "resethand", variant_resethand },
 	{ "ign", variant_ign },             { "forked", variant_forked },
 	{ "quiet_clone", variant_quiet_clone },
 };
