@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lock.h"
 #include "log.h"
 #include "ptrace.h"
 #include "real.h"
@@ -32,6 +33,7 @@
 #include "sigchld.h"
 #include "stash.h"
 #include "unshared.h"
+#include "wait.h"
 
 /* Enough for any burst; a longer one is finished by the next signal. */
 #define SWEEP_LIMIT 4096
@@ -241,18 +243,43 @@ bool reaper_collect(pid_t pid)
 	return true;
 }
 
-/* Under SA_NOCLDWAIT as the shim emulates it (sigchld.h): an own zombie is reaped as the kernel
- * would have reaped it at its exit, its status kept for the program's handler unless the handler
- * has heard of the exit already (registry_forget). */
-static void reap_own_as_kernel(pid_t pid)
+/* Reaps of own zombies under way (reap_own_as_kernel), in all threads. */
+static int own_reaps;
+
+bool reaper_own_reaps_under_way(void)
+{
+	return __atomic_load_n(&own_reaps, __ATOMIC_SEQ_CST) != 0;
+}
+
+/* While the shim reaps own children as the kernel would have (sigchld.h), an own zombie is reaped,
+ * its status kept for the program's handler unless the handler has heard of the exit already
+ * (registry_forget). Not while a wait for several children is in flight: it takes the zombie
+ * itself, and would sleep on if its last own child went behind its back (wait.c, which lets a
+ * reap that began before its count end first: with every signal blocked, as under a lock, so that
+ * no handler's wait on this thread waits for it). Whether it took it. */
+static bool reap_own_as_kernel(pid_t pid)
 {
 	siginfo_t info;
+	sigset_t saved;
 	unsigned mark = registry_mark();
+	bool taken = false, hold = !signals_held;
 
-	memset(&info, 0, sizeof(info));
-	if (LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WNOHANG) == 0 && info.si_pid == pid) {
-		registry_forget(pid, status_from_info(&info), mark);
+	if (hold) {
+		hold_signals(&saved);
 	}
+	__atomic_add_fetch(&own_reaps, 1, __ATOMIC_SEQ_CST);
+	if (!wait_any_in_flight()) {
+		memset(&info, 0, sizeof(info));
+		if (LIBC(waitid)(P_PID, (id_t)pid, &info, WEXITED | WNOHANG) == 0 && info.si_pid == pid) {
+			registry_forget(pid, status_from_info(&info), mark);
+		}
+		taken = true;
+	}
+	__atomic_sub_fetch(&own_reaps, 1, __ATOMIC_SEQ_CST);
+	if (hold) {
+		release_signals(&saved);
+	}
+	return taken;
 }
 
 static bool same_exit(const siginfo_t *a, const siginfo_t *b)
@@ -320,8 +347,8 @@ static enum sweep_result sweep(struct reaper_view *view, siginfo_t *own_head, un
 		/* A report other than an exit is a tracee's ptrace stop, which a tracer's waits get
 		 * without WSTOPPED: the program's, and in front like an own zombie. */
 		if (registry_is_own(info.si_pid) || !info_is_exit(&info)) {
-			if (info_is_exit(&info) && sigchld_emulates_nocldwait() && !ptrace_claims(info.si_pid)) {
-				reap_own_as_kernel(info.si_pid);
+			if (info_is_exit(&info) && sigchld_emulates_nocldwait() && !ptrace_claims(info.si_pid) &&
+			    reap_own_as_kernel(info.si_pid)) {
 				continue;
 			}
 			*own_head = info;

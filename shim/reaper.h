@@ -34,6 +34,8 @@ void reaper_after_wait(void);
  * gets its tracees' ptrace stops there too (the kernel reports them without WSTOPPED). False when
  * no child that the look waits for exists at all (ECHILD). */
 bool reaper_look(idtype_t idtype, pid_t pid, siginfo_t *info);
+/* Whether a reap of an own zombie, as the kernel would have reaped it, is under way (sigchld.h). */
+bool reaper_own_reaps_under_way(void);
 /* Reaps pid if it is a zombie and proven foreign; whether it did. */
 bool reaper_collect(pid_t pid);
 /* The split-mode init's reaping of pid, a zombie child: no proof of origin is needed (every child

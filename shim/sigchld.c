@@ -306,12 +306,59 @@ static bool nocldwait_emulated(const struct sigaction *program)
 	return is_handler(program) && (program->sa_flags & SA_NOCLDWAIT);
 }
 
+/* SIG_IGN, or SA_NOCLDWAIT without a handler: the kernel reaps every child as it ends. */
+static bool kernel_reaps(const struct sigaction *program)
+{
+	return program->sa_handler == SIG_IGN ||
+	       (program->sa_handler == SIG_DFL && (program->sa_flags & SA_NOCLDWAIT));
+}
+
+/* Blocking waits for several children the kernel's action is lent to (sigchld_lend_begin), and
+ * those whose end has not swept yet. */
+static int lending_waits;
+static int reaping_for_waits;
+
 bool sigchld_emulates_nocldwait(void)
 {
 	struct sigaction program;
 
 	signals_program_action(SIGCHLD, &program);
-	return reap_active() && nocldwait_emulated(&program);
+	return reap_active() && (nocldwait_emulated(&program) ||
+				 (kernel_reaps(&program) && __atomic_load_n(&reaping_for_waits, __ATOMIC_SEQ_CST) > 0));
+}
+
+bool sigchld_kernel_reaps(void)
+{
+	struct sigaction program;
+
+	signals_program_action(SIGCHLD, &program);
+	return kernel_reaps(&program);
+}
+
+bool sigchld_lend_begin(void)
+{
+	if (!sigchld_kernel_reaps()) {
+		return false;
+	}
+	__atomic_add_fetch(&reaping_for_waits, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&lending_waits, 1, __ATOMIC_SEQ_CST);
+	signals_reapply(SIGCHLD);
+	return true;
+}
+
+void sigchld_lend_end(void)
+{
+	/* The last one gives the kernel its own action back (SIG_IGN drops a pending SIGCHLD too),
+	 * whichever the program's action is by now: the policy reads the count. */
+	if (__atomic_sub_fetch(&lending_waits, 1, __ATOMIC_SEQ_CST) == 0) {
+		signals_reapply(SIGCHLD);
+	}
+	/* Children that ended meanwhile and no wait took are zombies the kernel would have reaped. */
+	reaper_on_signal(0, NULL, NULL, 0);
+	if (!program_listens()) {
+		drop_unheard_exits();
+	}
+	__atomic_sub_fetch(&reaping_for_waits, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Whether that handler is told of stops and continues too (no SA_NOCLDSTOP). */
@@ -543,23 +590,24 @@ static void on_sigchld(int sig, siginfo_t *info, void *context)
 static void sigchld_policy(const struct sigaction *program, struct sigaction *kernel)
 {
 	const int kept = SA_RESTART | SA_ONSTACK | SA_NODEFER | SA_NOCLDSTOP;
+	bool lent = kernel_reaps(program) && __atomic_load_n(&lending_waits, __ATOMIC_SEQ_CST) > 0;
 
 	/* While the kernel reaps children itself, their entries go stale unseen. */
-	registry_set_kernel_reaps(program->sa_handler == SIG_IGN ||
-				  ((program->sa_flags & SA_NOCLDWAIT) && !nocldwait_emulated(program)));
-	if (program->sa_handler == SIG_IGN) {
+	registry_set_kernel_reaps(kernel_reaps(program));
+	if (program->sa_handler == SIG_IGN && !lent) {
 		*kernel = *program; /* the kernel reaps every child by itself */
 		return;
 	}
 	memset(kernel, 0, sizeof(*kernel));
 	kernel->sa_sigaction = on_sigchld;
 	sigfillset(&kernel->sa_mask); /* on_sigchld relies on it */
-	if (program->sa_handler == SIG_DFL) {
+	if (!is_handler(program)) {
 		/* Never interrupt the program for a signal it would not have seen. */
-		kernel->sa_flags = SA_SIGINFO | SA_RESTART | (program->sa_flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
+		kernel->sa_flags = SA_SIGINFO | SA_RESTART | (program->sa_flags & SA_NOCLDSTOP) |
+				   (lent ? 0 : program->sa_flags & SA_NOCLDWAIT);
 	} else {
-		/* The program's own handler runs inside ours, with the flags it asked for (SA_NOCLDWAIT
-		 * emulated), and under its mask (open_mask). */
+		/* The program's own handler runs inside ours, with the flags it asked for, and under its
+		 * mask (open_mask). */
 		kernel->sa_flags = SA_SIGINFO | (program->sa_flags & kept);
 	}
 }

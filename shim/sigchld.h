@@ -27,12 +27,25 @@ void sigchld_collected(pid_t pid, int status, const sigset_t *mask, unsigned mar
  * thread. */
 void sigchld_carry_unheard(void);
 
-/* The program's SIGCHLD action is a handler with SA_NOCLDWAIT, in an active process. The kernel's
- * flag then stays off: under it, an own child's signal that merged into an orphan's would leave
- * the handler nothing to hear (the kernel discards the status at the exit). The shim instead reaps
- * each own child as it ends, as the kernel would have, before the handler hears of it; no wait,
- * system or pclose reports such an exit. Async-signal-safe. */
+/* Whether the shim reaps own children as they end, as the kernel would have, before a handler of
+ * the program hears of them: no wait, system or pclose then reports such an exit. In an active
+ * process, while the program's SIGCHLD action is a handler with SA_NOCLDWAIT, the kernel's flag
+ * stays off: under it, an own child's signal that merged into an orphan's would leave the handler
+ * nothing to hear (the kernel discards the status at the exit). And while a blocking wait borrows
+ * the kernel's action (sigchld_lend_begin). Async-signal-safe. */
 bool sigchld_emulates_nocldwait(void);
+
+/* Whether the kernel reaps every child as it ends: the program ignores SIGCHLD, or sets
+ * SA_NOCLDWAIT without a handler. */
+bool sigchld_kernel_reaps(void);
+/* A wait for several children is about to block while the kernel reaps: it would sleep on until
+ * no child at all is left, foreign orphans included (an orphan that lives on keeps it asleep for
+ * ever). Until sigchld_lend_end, unless this says the kernel does not reap, the kernel's action is
+ * the shim's handler without SA_NOCLDWAIT, so that each end wakes the wait as a zombie; own ones
+ * are taken as the kernel would have (sigchld_emulates_nocldwait). The end, called once the wait
+ * has left the count of waits for several children (wait.c), takes the zombies no wait took. */
+bool sigchld_lend_begin(void);
+void sigchld_lend_end(void);
 
 /* The program took a SIGCHLD itself (the sigwait family), with SIGCHLD blocked: the foreign
  * zombies are swept as the handler would have, and the unheard exits that signal stood for are

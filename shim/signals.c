@@ -269,6 +269,22 @@ static int install(int sig, const struct sigaction *act)
 	return 0;
 }
 
+void signals_reapply(int sig)
+{
+	struct sigaction kernel;
+	sigset_t mask;
+
+	if (!signals_managed(sig)) {
+		return;
+	}
+	lock_take(&lock, &mask);
+	policy[sig](&program[sig], &kernel);
+	if (LIBC(sigaction)(sig, &kernel, NULL) == 0) {
+		kernel_shim[sig] = is_shim_handler(&kernel);
+	}
+	lock_give(&lock, &mask);
+}
+
 int signals_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction previous;

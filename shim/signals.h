@@ -27,6 +27,9 @@ void signals_manage_all(const sigset_t *sigs, policy_fn *policy);
 typedef void installed_fn(const struct sigaction *program);
 void signals_watch(int sig, installed_fn *installed);
 bool signals_managed(int sig);
+/* The kernel's action for managed signal sig is derived again: what its policy reads besides the
+ * program's wish has changed. */
+void signals_reapply(int sig);
 
 /* The sigaction(2) contract over the program's dispositions. */
 int signals_action(int sig, const struct sigaction *act, struct sigaction *old);

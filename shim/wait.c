@@ -36,8 +36,42 @@
 #define SETTLE_NS 1000000000L
 
 /* Waits for several children in flight, in all threads: while another may be judging a child it
- * reaped, an ECHILD here says nothing about that child's entry. */
+ * reaped, an ECHILD here says nothing about that child's entry. And while the shim reaps own
+ * children as the kernel would have (sigchld.h), their zombies are left to these waits: a wait
+ * whose last own child the handler took would sleep on with foreign children left. */
 static int waits_for_any;
+
+bool wait_any_in_flight(void)
+{
+	return __atomic_load_n(&waits_for_any, __ATOMIC_SEQ_CST) != 0;
+}
+
+/* Returns once no reap of an own zombie that began before the count said this wait is in flight
+ * is under way (reaper.c, reap_own_as_kernel). */
+static void enter_wait_for_any(void)
+{
+	__atomic_add_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
+	while (reaper_own_reaps_under_way()) {
+		sched_yield();
+	}
+}
+
+/* The last to leave takes the own zombies the waits left, as the kernel would have. */
+static void leave_wait_for_any(void)
+{
+	if (__atomic_sub_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST) == 0 && sigchld_emulates_nocldwait()) {
+		reaper_on_signal(0, NULL, NULL, 0);
+		sigchld_carry_unheard();
+	}
+}
+
+/* A wait for several children would block while the kernel reaps them (sigchld_lend_begin): what
+ * is ready is looked at first, since a zombie from before the kernel began to reap is still the
+ * program's to collect. */
+static bool blocks_while_kernel_reaps(int options)
+{
+	return !(options & WNOHANG) && sigchld_kernel_reaps();
+}
 
 static int call_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
 {
@@ -84,16 +118,6 @@ static bool own_once_settled(pid_t pid, bool reaped, unsigned mark)
 	return !reaped || registry_reaped_own(pid, mark);
 }
 
-/* Whether the kernel reaps children by itself (SIGCHLD ignored, or SA_NOCLDWAIT): then own children
- * vanish without any wait reporting them, and the registry must look again. */
-static bool kernel_reaps(void)
-{
-	struct sigaction program;
-
-	signals_program_action(SIGCHLD, &program);
-	return program.sa_handler == SIG_IGN || (program.sa_flags & SA_NOCLDWAIT);
-}
-
 /* Whether an own child could answer a wait on every child (P_ALL) or on process group pgid. */
 static bool own_may_match(idtype_t idtype, pid_t pgid)
 {
@@ -102,7 +126,8 @@ static bool own_may_match(idtype_t idtype, pid_t pgid)
 	}
 	/* The kernel reaps children itself: the entries of those gone are dropped on the way. */
 	/* A tracee that has not shown itself yet is listed on the way, if there is one. */
-	if ((registry_count() == 0 || (kernel_reaps() && !registry_any_alive())) && !ptrace_unclaimed_tracees()) {
+	if ((registry_count() == 0 || (sigchld_kernel_reaps() && !registry_any_alive())) &&
+	    !ptrace_unclaimed_tracees()) {
 		return false;
 	}
 	return idtype == P_ALL || registry_any_in_group(pgid);
@@ -272,14 +297,23 @@ static pid_t wait4_any(pid_t pid, int *status, int options, struct rusage *usage
 
 ACTIVE_PATH static pid_t wait4_active(pid_t pid, int *status, int options, struct rusage *usage)
 {
+	bool probe, lent = false;
 	pid_t r;
 
 	if (pid > 0) {
 		return wait4_one(pid, status, options, usage);
 	}
-	__atomic_add_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
-	r = wait4_any(pid, status, options, usage);
-	__atomic_sub_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
+	probe = blocks_while_kernel_reaps(options);
+	enter_wait_for_any();
+	r = wait4_any(pid, status, probe ? options | WNOHANG : options, usage);
+	if (probe && r == 0) {
+		lent = sigchld_lend_begin();
+		r = wait4_any(pid, status, options, usage);
+	}
+	leave_wait_for_any();
+	if (lent) {
+		sigchld_lend_end();
+	}
 	return r;
 }
 
@@ -444,14 +478,27 @@ static int waitid_any(idtype_t idtype, id_t id, siginfo_t *info, int options, st
 
 ACTIVE_PATH static int waitid_active(idtype_t idtype, id_t id, siginfo_t *info, int options, struct rusage *usage)
 {
+	bool probe, lent = false;
+	siginfo_t ready;
 	int r;
 
 	if (idtype != P_ALL && idtype != P_PGID) {
 		return waitid_one(idtype, id, info, options, usage);
 	}
-	__atomic_add_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
-	r = waitid_any(idtype, id, info, options, usage);
-	__atomic_sub_fetch(&waits_for_any, 1, __ATOMIC_SEQ_CST);
+	probe = blocks_while_kernel_reaps(options);
+	memset(&ready, 0, sizeof(ready));
+	enter_wait_for_any();
+	r = waitid_any(idtype, id, probe ? &ready : info, probe ? options | WNOHANG : options, usage);
+	if (probe && r == 0 && ready.si_pid == 0) {
+		lent = sigchld_lend_begin();
+		r = waitid_any(idtype, id, info, options, usage);
+	} else if (probe && r == 0) {
+		copy_report(info, &ready);
+	}
+	leave_wait_for_any();
+	if (lent) {
+		sigchld_lend_end();
+	}
 	return r;
 }
 

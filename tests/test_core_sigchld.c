@@ -44,6 +44,11 @@ Test(sigchld, nocldwait_merged_without_shim) {
 }
 /* ... seen from the waits, and by a forked child */
 Test(sigchld, nocldwait_waits) { expect_like_libc("core_sigchld", ARGS("nocldwait_waits")); }
+/* SIG_IGN and SA_NOCLDWAIT: a wait for a group ends with its own children, not with an orphan in it */
+Test(sigchld, kernel_reaps) { expect_like_libc("core_sigchld", ARGS("kernel_reaps")); }
+Test(sigchld, kernel_reaps_without_shim) {
+	expect_problem("core_sigchld", ARGS("kernel_reaps"), "slept on until the orphan");
+}
 
 /* SA_RESETHAND: the one call is for an own child, then SIG_DFL */
 Test(sigchld, resethand) { expect_like_libc("core_sigchld", ARGS("resethand")); }

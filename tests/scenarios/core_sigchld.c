@@ -4,7 +4,7 @@
  * own child's end and never handed a foreign child. A forked child keeps its handler.
  * (What sigaction/signal report back is core_sigquery.)
  * Usage: core_sigchld siginfo|reaping|restart|norestart|nocldstop|stopreports|nocldwait|
- *                     nocldwait_merged|nocldwait_waits|resethand|
+ *                     nocldwait_merged|nocldwait_waits|kernel_reaps|resethand|
  *                     ign|forked|quiet_clone|ign_exec|merged|all
  * (ign_exec and merged are not part of all; merged holds a CPU with a SCHED_FIFO helper, and its
  * orphans' signals go to the program only where it is PID 1) */
@@ -439,6 +439,93 @@ static void variant_nocldwait_waits(void)
 	sigrec_check_own(from);
 }
 
+/* A process that frees the gated orphan once this one has slept in a wait for `seconds` on end: a
+ * wait that sleeps on for the orphan then ends after all (the scenario goes on to its final
+ * checks), and the orphan's end tells. Itself an orphan, from a middle child collected here. */
+static void release_if_stuck(struct foreign *orphan, double seconds)
+{
+	pid_t parent = getpid();
+	pid_t middle = own_fork(st_exit(0));
+	if (middle == 0) {
+		if (fork() == 0) {
+			if (proc_wait_in_wait(parent, 10)) {
+				double until = scn_now() + seconds;
+				while (proc_wait_in_wait(parent, 0.001) && scn_now() < until) {
+					scn_nap(0.005);
+				}
+				if (scn_now() >= until) {
+					gate_release(&orphan->gate, 1);
+				}
+			}
+			_exit(0);
+		}
+		_exit(0);
+	}
+	int status;
+	while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+	}
+	own_collect("waitpid(middle of a releaser)", middle, status);
+}
+
+/* While the kernel reaps children as they end, a wait for several blocks until none of those it
+ * waits for is left, then fails with ECHILD. An orphan in the same process group, gated (where
+ * orphans come to this process), must not keep the wait asleep: the program never made it. The
+ * group's second child ends only once this process sleeps in the wait. */
+static void wait_for_group_while_reaped(const char *what, void (*handler)(int), int flags)
+{
+	scn_stage(what, 10);
+	struct foreign orphan;
+	foreign_make(&orphan, 0, NULL); /* its middle child is collected before the disposition is set */
+	release_if_stuck(&orphan, 3);
+	pid_t parent = getpid();
+	struct gate gg;
+	gate_make(&gg);
+	pid_t g1 = kid_gated(&gg, 0);
+	setpgid(g1, g1);
+	setpgid(orphan.pid, g1); /* fails where the orphan is not this process's child */
+	pid_t g2 = own_fork(OWN_ANY);
+	if (g2 == 0) {
+		_exit(proc_wait_in_wait(parent, 10) ? 0 : 1);
+	}
+	setpgid(g2, g1);
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, &old);
+	gate_release(&gg, 1);
+	gate_close(&gg);
+	int status;
+	errno = 0;
+	pid_t got = waitpid(-g1, &status, 0);
+	int err = errno;
+	char orphan_state = proc_state(orphan.pid);
+	bool orphan_lives = orphan_state != 0 && orphan_state != 'Z';
+	bool both_gone = proc_wait_state(g1, 0, 5) && proc_wait_state(g2, 0, 5);
+	sigaction(SIGCHLD, &old, NULL);
+	foreign_release(&orphan);
+	scn_say("%s: waitpid(-group) -> %d %s, both children gone %d, the orphan still lives %d", what, (int)got,
+	        strerror(err), both_gone, orphan_lives);
+	if (got != -1 || err != ECHILD || !both_gone) {
+		scn_fail("%s: expected waitpid(-group) -1 ECHILD and both children gone, got %d (%s), gone %d", what,
+		         (int)got, strerror(err), both_gone);
+	}
+	if (!orphan_lives) {
+		scn_fail("%s: the wait slept on until the orphan in the group was made to end", what);
+	}
+	own_collect("(reaped by the kernel)", g1, st_exit(0));
+	own_collect("(reaped by the kernel)", g2, OWN_ANY);
+}
+
+static void variant_kernel_reaps(void)
+{
+	wait_for_group_while_reaped("SIG_IGN, wait for a group", SIG_IGN, 0);
+	wait_for_group_while_reaped("SA_NOCLDWAIT, wait for a group", SIG_DFL, SA_NOCLDWAIT);
+	wait_for_group_while_reaped("SA_NOCLDWAIT with a handler, wait for a group", sigrec_plain,
+	                            SA_RESTART | SA_NOCLDWAIT);
+}
+
 static void variant_resethand(void)
 {
 	scn_stage("SA_RESETHAND", 20);
@@ -736,7 +823,8 @@ static const struct scn_variant variants[] = {
 	{ "restart", run_restart },         { "norestart", run_norestart },
 	{ "nocldstop", run_nocldstop },     { "stopreports", run_stopreports },
 	{ "nocldwait", variant_nocldwait }, { "nocldwait_merged", variant_nocldwait_merged },
-	{ "nocldwait_waits", variant_nocldwait_waits }, { "resethand", variant_resethand },
+	{ "nocldwait_waits", variant_nocldwait_waits }, { "kernel_reaps", variant_kernel_reaps },
+	{ "resethand", variant_resethand },
 	{ "ign", variant_ign },             { "forked", variant_forked },
 	{ "quiet_clone", variant_quiet_clone },
 };
