@@ -9,6 +9,8 @@
  * (ign_exec and merged are not part of all; merged holds a CPU with a SCHED_FIFO helper, and its
  * orphans' signals go to the program only where it is PID 1) */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -439,32 +441,45 @@ static void variant_nocldwait_waits(void)
 	sigrec_check_own(from);
 }
 
-/* A process that frees the gated orphan once this one has slept in a wait for `seconds` on end: a
- * wait that sleeps on for the orphan then ends after all (the scenario goes on to its final
- * checks), and the orphan's end tells. Itself an orphan, from a middle child collected here. */
-static void release_if_stuck(struct foreign *orphan, double seconds)
+/* A process that frees the gated orphan unless this one's wait ends within `seconds`: a wait that
+ * sleeps on for the orphan then ends after all (the scenario goes on to its final checks), and
+ * the orphan's end tells. The wait begins with a byte written to *go and ends when *go is closed.
+ * Itself an orphan, from a middle child collected here. Returns its pid. */
+static pid_t release_if_stuck(struct foreign *orphan, double seconds, int *go)
 {
-	pid_t parent = getpid();
+	int report[2], start[2];
+	if (pipe2(report, O_CLOEXEC) != 0 || pipe2(start, O_CLOEXEC) != 0) {
+		scn_broken("pipe2");
+	}
 	pid_t middle = own_fork(st_exit(0));
 	if (middle == 0) {
-		if (fork() == 0) {
-			if (proc_wait_in_wait(parent, 10)) {
-				double until = scn_now() + seconds;
-				while (proc_wait_in_wait(parent, 0.001) && scn_now() < until) {
-					scn_nap(0.005);
-				}
-				if (scn_now() >= until) {
-					gate_release(&orphan->gate, 1);
-				}
+		pid_t releaser = fork();
+		if (releaser == 0) {
+			char byte;
+			close(start[1]);
+			struct pollfd ended = { .fd = start[0], .events = POLLIN };
+			if (read(start[0], &byte, 1) == 1 && poll(&ended, 1, (int)(seconds * 1000)) == 0) {
+				gate_release(&orphan->gate, 1);
 			}
 			_exit(0);
 		}
-		_exit(0);
+		_exit(write(report[1], &releaser, sizeof releaser) == (ssize_t)sizeof releaser ? 0 : 1);
 	}
+	close(report[1]);
+	close(start[0]);
+	pid_t releaser = 0;
+	while (read(report[0], &releaser, sizeof releaser) < 0 && errno == EINTR) {
+	}
+	close(report[0]);
 	int status;
 	while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
 	}
 	own_collect("waitpid(middle of a releaser)", middle, status);
+	if (releaser <= 0) {
+		scn_broken("no pid from the releaser's middle child");
+	}
+	*go = start[1];
+	return releaser;
 }
 
 /* While the kernel reaps children as they end, a wait for several blocks until none of those it
@@ -476,7 +491,8 @@ static void wait_for_group_while_reaped(const char *what, void (*handler)(int), 
 	scn_stage(what, 10);
 	struct foreign orphan;
 	foreign_make(&orphan, 0, NULL); /* its middle child is collected before the disposition is set */
-	release_if_stuck(&orphan, 3);
+	int go;
+	pid_t releaser = release_if_stuck(&orphan, 3, &go);
 	pid_t parent = getpid();
 	struct gate gg;
 	gate_make(&gg);
@@ -497,12 +513,19 @@ static void wait_for_group_while_reaped(const char *what, void (*handler)(int), 
 	gate_release(&gg, 1);
 	gate_close(&gg);
 	int status;
+	if (write(go, "", 1) != 1) {
+		scn_broken("write to the releaser");
+	}
 	errno = 0;
 	pid_t got = waitpid(-g1, &status, 0);
 	int err = errno;
+	close(go); /* the group's children, which had it too, are gone */
 	char orphan_state = proc_state(orphan.pid);
 	bool orphan_lives = orphan_state != 0 && orphan_state != 'Z';
 	bool both_gone = proc_wait_state(g1, 0, 5) && proc_wait_state(g2, 0, 5);
+	/* ended before the disposition goes back, so that where it comes to this process, it is
+	 * reaped (by the kernel, or the shim) in every mode alike */
+	ended(releaser);
 	sigaction(SIGCHLD, &old, NULL);
 	foreign_release(&orphan);
 	scn_say("%s: waitpid(-group) -> %d %s, both children gone %d, the orphan still lives %d", what, (int)got,
