@@ -317,11 +317,18 @@ static bool kernel_reaps(const struct sigaction *program)
  * those whose end has not swept yet. */
 static int lending_waits;
 static int reaping_for_waits;
+/* The last policy set SA_NOCLDWAIT with a handler: every wait asks, and most never need the copy
+ * of the program's action. */
+static int handler_nocldwait;
 
 bool sigchld_emulates_nocldwait(void)
 {
 	struct sigaction program;
 
+	if (!__atomic_load_n(&handler_nocldwait, __ATOMIC_SEQ_CST) &&
+	    __atomic_load_n(&reaping_for_waits, __ATOMIC_SEQ_CST) == 0) {
+		return false;
+	}
 	signals_program_action(SIGCHLD, &program);
 	return reap_active() && (nocldwait_emulated(&program) ||
 				 (kernel_reaps(&program) && __atomic_load_n(&reaping_for_waits, __ATOMIC_SEQ_CST) > 0));
@@ -592,6 +599,8 @@ static void sigchld_policy(const struct sigaction *program, struct sigaction *ke
 	const int kept = SA_RESTART | SA_ONSTACK | SA_NODEFER | SA_NOCLDSTOP;
 	bool lent = kernel_reaps(program) && __atomic_load_n(&lending_waits, __ATOMIC_SEQ_CST) > 0;
 
+	/* Set before the kernel's action changes: an own child that ends under the new one is taken. */
+	__atomic_store_n(&handler_nocldwait, nocldwait_emulated(program), __ATOMIC_SEQ_CST);
 	/* While the kernel reaps children itself, their entries go stale unseen. */
 	registry_set_kernel_reaps(kernel_reaps(program));
 	if (program->sa_handler == SIG_IGN && !lent) {
