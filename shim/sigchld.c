@@ -5,7 +5,11 @@
  * and hands the program's disposition the report of its own child, plus the reports of own
  * zombies whose signals were merged away, each once. A child whose origin cannot be decided yet (a
  * fork has returned in the kernel but the pid is not recorded) is parked and replayed when the
- * birth ends, through a SIGCHLD the shim queues to itself. */
+ * birth ends, through a SIGCHLD the shim queues to itself.
+ *
+ * It also owns what the kernel's own reaping would break: SA_NOCLDWAIT with a handler, emulated
+ * (the kernel's flag would lose merged exits), and the kernel's action lent to a blocking wait for
+ * several children while the kernel reaps (that wait would sleep on for orphans); see sigchld.h. */
 #include "sigchld.h"
 
 #include <errno.h>

@@ -12,7 +12,10 @@
  * libc's call frees the pid of the child it reaps, and a fork in another thread (or in a signal
  * handler) may get that pid before the child is judged: the registry then decides with the mark
  * taken before the call (registry_reaped_own). A call the shim made again after an EINTR only it
- * caused leaves errno as libc's one successful call would: as it was before. */
+ * caused leaves errno as libc's one successful call would: as it was before.
+ *
+ * While the shim reaps own children as the kernel would have (SA_NOCLDWAIT, sigchld.h), no wait
+ * reports an own exit, and own zombies are left to the waits for several children in flight. */
 #include "wait.h"
 
 #include <errno.h>
