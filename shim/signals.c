@@ -246,11 +246,10 @@ static bool stored_as(int sig, const struct sigaction *act, struct sigaction *st
 	return true;
 }
 
-/* Installs the kernel's action for the program's wish act, and records the wish as the kernel
- * would store it (stored_as). Lock held. */
-static int install(int sig, const struct sigaction *act)
+/* Gives the kernel the action sig's policy derives from the program's wish act. Lock held. */
+static int apply_policy(int sig, const struct sigaction *act)
 {
-	struct sigaction kernel, stored, wish = *act;
+	struct sigaction kernel;
 
 	policy[sig](act, &kernel);
 	wrap_if_needed(act, &kernel);
@@ -258,6 +257,18 @@ static int install(int sig, const struct sigaction *act)
 		return -1;
 	}
 	kernel_shim[sig] = is_shim_handler(&kernel);
+	return 0;
+}
+
+/* Installs the kernel's action for the program's wish act, and records the wish as the kernel
+ * would store it (stored_as). Lock held. */
+static int install(int sig, const struct sigaction *act)
+{
+	struct sigaction stored, wish = *act;
+
+	if (apply_policy(sig, act) != 0) {
+		return -1;
+	}
 	/* The kernel can never block these two, and does not report them. */
 	sigdelset(&wish.sa_mask, SIGKILL);
 	sigdelset(&wish.sa_mask, SIGSTOP);
@@ -271,17 +282,13 @@ static int install(int sig, const struct sigaction *act)
 
 void signals_reapply(int sig)
 {
-	struct sigaction kernel;
 	sigset_t mask;
 
 	if (!signals_managed(sig)) {
 		return;
 	}
 	lock_take(&lock, &mask);
-	policy[sig](&program[sig], &kernel);
-	if (LIBC(sigaction)(sig, &kernel, NULL) == 0) {
-		kernel_shim[sig] = is_shim_handler(&kernel);
-	}
+	apply_policy(sig, &program[sig]);
 	lock_give(&lock, &mask);
 }
 
