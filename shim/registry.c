@@ -5,10 +5,14 @@
  * fixed limit. Lookups, the hot path of the SIGCHLD handler, take no lock: slots are read
  * atomically, a table outgrown is kept (readers may still be in it; their total stays below twice
  * the largest), and a clean-up that moves entries in place is bracketed by a version counter that
- * readers check, seqlock-style. Insertions, moves and announcements take the one lock whose holder
- * blocks signals (lock.h); a removal is one compare-and-swap of the entry's word. The variables
- * and the first table are unshared (unshared.h): a fork child starts with an empty registry, and
- * a fork costs the parent no copied page for them.
+ * readers check, seqlock-style. A birth is recorded with one compare-and-swap into a free slot,
+ * without the lock, so that a fork needs no change of the signal mask; a removal is one
+ * compare-and-swap of the entry's word. Moves, announcements and the rarer insertions take the one
+ * lock whose holder blocks signals (lock.h). A move first takes every slot it reads with an atomic
+ * exchange (SLOT_FROZEN), so that no compare-and-swap racing it is lost; an insertion that a move
+ * overtook is checked again under the lock (settle_overtaken_insert). The variables and the first
+ * table are unshared (unshared.h): a fork child starts with an empty registry, and a fork costs the
+ * parent no copied page for them.
  *
  * Each entry carries the number of its recording in the order of births, so that a call that freed
  * a pid can tell the child that held the pid before it began from one that got the pid since
@@ -34,6 +38,7 @@
 
 #define SLOT_EMPTY 0
 #define SLOT_GONE (-1)
+#define SLOT_FROZEN (-2) /* taken by a move in progress */
 #define ANNOUNCED 1u
 #define TRACEE 2u /* own only as a tracee of the program (ptrace.c) */
 #define TOLD_STOPPED 4u /* the last stop or continue report the program's handler got was a stop */
@@ -82,8 +87,8 @@ struct table {
 static int lock UNSHARED;
 static struct table *current UNSHARED; /* NULL before the first insert */
 static unsigned version UNSHARED;      /* odd while entries move within the current table */
-static size_t live UNSHARED;           /* own children recorded */
-static size_t used UNSHARED;           /* live plus tombstones */
+static size_t live UNSHARED;           /* own children recorded (counted before they show) */
+static size_t used UNSHARED;           /* live plus tombstones, about */
 static int births UNSHARED;            /* creating calls in flight */
 static int opaque UNSHARED;            /* libc-internal child windows in flight */
 static unsigned recorded UNSHARED;     /* births recorded so far (wraps; compared as a difference) */
@@ -169,36 +174,71 @@ static struct table *new_table(size_t capacity)
 	return t;
 }
 
-static void place(struct table *t, entry_t e)
+static bool is_free(entry_t e)
 {
-	size_t i = home(entry_pid(e), t->capacity);
-
-	while (t->slots[i] != SLOT_EMPTY && entry_pid(t->slots[i]) != SLOT_GONE) {
-		i = (i + 1) & (t->capacity - 1);
-	}
-	__atomic_store_n(&t->slots[i], e, __ATOMIC_RELEASE);
+	return entry_pid(e) == SLOT_EMPTY || entry_pid(e) == SLOT_GONE;
 }
 
-/* Counts live entries again after they moved, since a lock-free removal may have raced the move.
- * Lock held. */
-static void recount(void)
+/* Writes e into the first free slot of its probe sequence; false if there is none, or a move took
+ * one first (a frozen slot: only a write without the lock meets one). A birth recorded without the
+ * lock may take the same slot: each write is a compare-and-swap. */
+static bool place(struct table *t, entry_t e)
 {
-	size_t n = 0;
+	for (size_t i = home(entry_pid(e), t->capacity), n = 0; n < t->capacity; i = (i + 1) & (t->capacity - 1), n++) {
+		entry_t seen = slot_load(&t->slots[i]);
 
-	for (size_t i = 0; i < current->capacity; i++) {
-		n += slot_pid(&current->slots[i]) > 0;
+		if (entry_pid(seen) == SLOT_FROZEN) {
+			return false;
+		}
+		if (is_free(seen) &&
+		    __atomic_compare_exchange_n(&t->slots[i], &seen, e, false, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE)) {
+			return true;
+		}
 	}
-	__atomic_store_n(&live, n, __ATOMIC_RELAXED);
+	return false;
 }
+
+/* Takes every slot of from for a move (lock held, version odd): an entry a racing compare-and-swap
+ * wrote before is moved, and none written after succeeds. Places the live entries in to (unless
+ * NULL); returns their number. */
+static size_t move_out(struct table *from, struct table *to)
+{
+	size_t taken = 0;
+
+	for (size_t i = 0; i < from->capacity; i++) {
+		entry_t e = __atomic_exchange_n(&from->slots[i], entry_make(SLOT_FROZEN, 0, 0), __ATOMIC_SEQ_CST);
+
+		if (entry_pid(e) > 0) {
+			taken++;
+			if (to != NULL) {
+				place(to, e);
+			}
+		}
+	}
+	return taken;
+}
+
+static void clear_slots(struct table *t)
+{
+	for (size_t i = 0; i < t->capacity; i++) {
+		__atomic_store_n(&t->slots[i], SLOT_EMPTY, __ATOMIC_RELEASE);
+	}
+}
+
+/* Where the first table's tombstones are cleared: a scratch table that needs no mmap. */
+static union {
+	struct table table;
+	char room[sizeof(struct table) + MIN_CAPACITY * sizeof(entry_t)];
+} spare UNSHARED;
 
 /* Makes room: a larger table when the live entries need it, else the tombstones cleared in place.
  * Lock held. */
 static bool make_room(void)
 {
-	size_t capacity = MIN_CAPACITY;
+	size_t capacity = MIN_CAPACITY, counted = __atomic_load_n(&live, __ATOMIC_RELAXED);
 	struct table *old = current, *scratch;
 
-	while (capacity < (live + 1) * 4) {
+	while (capacity < (counted + 1) * 4) {
 		capacity *= 2;
 	}
 	if (old == NULL || capacity > old->capacity) {
@@ -207,36 +247,33 @@ static bool make_room(void)
 			return false;
 		}
 		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
-		for (size_t i = 0; old != NULL && i < old->capacity; i++) {
-			entry_t e = slot_load(&old->slots[i]);
-			if (entry_pid(e) > 0) {
-				place(t, e);
-			}
+		if (old != NULL) {
+			move_out(old, t);
 		}
 		__atomic_store_n(&current, t, __ATOMIC_RELEASE);
 		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
-		recount();
-		used = live;
+		__atomic_store_n(&used, __atomic_load_n(&live, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 		return true;
 	}
-	scratch = new_table(old->capacity);
+	scratch = old->capacity == MIN_CAPACITY ? &spare.table : new_table(old->capacity);
 	if (scratch == NULL) {
 		return false;
 	}
+	scratch->capacity = old->capacity;
+	clear_slots(scratch);
 	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
-	memcpy(scratch->slots, old->slots, old->capacity * sizeof(entry_t));
-	memset(old->slots, 0, old->capacity * sizeof(entry_t));
+	move_out(old, scratch);
+	clear_slots(old);
 	for (size_t i = 0; i < scratch->capacity; i++) {
 		if (entry_pid(scratch->slots[i]) > 0) {
 			place(old, scratch->slots[i]);
 		}
 	}
 	__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
-	if (scratch != &first.table) {
+	if (scratch != &spare.table) {
 		munmap(scratch, sizeof(*scratch) + scratch->capacity * sizeof(entry_t));
 	}
-	recount();
-	used = live;
+	__atomic_store_n(&used, __atomic_load_n(&live, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -254,6 +291,12 @@ static unsigned long_ago(void)
 	return __atomic_load_n(&recorded, __ATOMIC_RELAXED) - RESTAMP_AGE;
 }
 
+/* One more entry would fill t over half. */
+static bool short_of_room(const struct table *t)
+{
+	return t == NULL || (__atomic_load_n(&used, __ATOMIC_RELAXED) + 1) * 2 > t->capacity;
+}
+
 /* Lock held. born: the recording's number; flags: TRACEE or none. A pid still listed (its exit
  * went unseen, or a removal is racing this insert) is marked gone first: the new child gets an
  * entry of its own. */
@@ -264,29 +307,31 @@ static void insert(pid_t pid, unsigned born, unsigned flags)
 	if (slot != NULL) {
 		remove_slot(slot, pid, -1, born);
 	}
-	if ((current == NULL || (used + 1) * 2 > current->capacity) && !make_room() &&
-	    (current == NULL || used + 1 >= current->capacity)) {
+	if ((short_of_room(current) && !make_room() && current == NULL) || !place(current, entry_make(pid, flags, born))) {
 		log_verbose2("out of memory: a child is not recorded as own", "");
 		return;
 	}
-	place(current, entry_make(pid, flags, born));
 	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
-	used++;
+	__atomic_add_fetch(&used, 1, __ATOMIC_RELAXED);
+}
+
+static bool restamp_due(unsigned born)
+{
+	return (born & (RESTAMP_AGE - 1)) == 0;
 }
 
 /* Every RESTAMP_AGE births, entries older than that are stamped that old again (lock held): the
- * difference between any entry's number and a mark stays below half the numbers' range. */
-static void restamp(void)
+ * difference between any entry's number and a mark stays below half the numbers' range. now: the
+ * number of the birth that made it due; births recorded since without the lock are left alone. */
+static void restamp(unsigned now)
 {
-	unsigned now = __atomic_load_n(&recorded, __ATOMIC_RELAXED), old = now - RESTAMP_AGE;
+	unsigned old = now - RESTAMP_AGE;
 
-	if ((now & (RESTAMP_AGE - 1)) != 0) {
-		return;
-	}
 	for (size_t i = 0; current != NULL && i < current->capacity; i++) {
 		entry_t e = slot_load(&current->slots[i]);
 
 		while (entry_pid(e) > 0 && ((now - entry_born(e)) & BORN_MASK) > RESTAMP_AGE &&
+		       ((now - entry_born(e)) & BORN_MASK) <= BORN_MASK / 2 &&
 		       !__atomic_compare_exchange_n(&current->slots[i], &e, entry_make(entry_pid(e), entry_flags(e), old),
 						    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		}
@@ -382,18 +427,85 @@ static void prune_locked(void)
 	prune_at = live * 2;
 }
 
+static bool same_birth(entry_t a, entry_t b)
+{
+	return entry_pid(a) == entry_pid(b) && entry_born(a) == entry_born(b);
+}
+
+/* A move began while insert_without_lock wrote e. The entry is in the current table (moved with
+ * the rest, or written after a move cleared the slot it had read as free, maybe where no probe
+ * reaches it) unless a wait has forgotten it since. Lock held: each probe for the pid finds it, and
+ * an older entry for the pid that the check before the write missed is marked gone, as insert()
+ * marks one. Until the birth ends, a wait that cannot find the entry waits for it (wait.c). */
+static void settle_overtaken_insert(entry_t e)
+{
+	pid_t pid = entry_pid(e);
+	entry_t *slot;
+	sigset_t mask;
+
+	lock_take(&lock, &mask);
+	slot = find_in(current, pid);
+	if (slot != NULL && !same_birth(slot_load(slot), e)) {
+		remove_slot(slot, pid, -1, entry_born(e));
+		slot = find_in(current, pid);
+	}
+	for (size_t i = 0; slot == NULL && i < current->capacity; i++) {
+		entry_t seen = slot_load(&current->slots[i]);
+
+		if (same_birth(seen, e)) {
+			__atomic_store_n(&current->slots[i], entry_make(SLOT_GONE, 0, 0), __ATOMIC_SEQ_CST);
+			place(current, seen);
+			break;
+		}
+	}
+	lock_give(&lock, &mask);
+}
+
+/* The common birth, without the lock (so without a change of the signal mask, lock.h): one
+ * compare-and-swap into a free slot of the current table. Declines, having written nothing, where
+ * the locked insert has more to do: no room, an entry for the pid already there, a restamp due, a
+ * table the kernel's own reaping keeps stale, a move in progress. */
+static bool insert_without_lock(pid_t pid, unsigned born)
+{
+	unsigned v = __atomic_load_n(&version, __ATOMIC_SEQ_CST);
+	struct table *t = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+	entry_t e = entry_make(pid, 0, born);
+
+	if ((v & 1) || short_of_room(t) || restamp_due(born) || __atomic_load_n(&kernel_reaps, __ATOMIC_RELAXED) ||
+	    find_in(t, pid) != NULL) {
+		return false;
+	}
+	/* Counted before it shows, so that a move that takes it never counts below zero. */
+	__atomic_add_fetch(&live, 1, __ATOMIC_SEQ_CST);
+	if (!place(t, e)) {
+		__atomic_sub_fetch(&live, 1, __ATOMIC_SEQ_CST);
+		return false;
+	}
+	__atomic_add_fetch(&used, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&version, __ATOMIC_SEQ_CST) != v) {
+		settle_overtaken_insert(e);
+	}
+	return true;
+}
+
 bool registry_birth_end(pid_t pid)
 {
 	sigset_t mask;
 
 	if (pid > 0) {
-		lock_take(&lock, &mask);
-		insert(pid, __atomic_add_fetch(&recorded, 1, __ATOMIC_SEQ_CST), 0);
-		restamp();
-		if (__atomic_load_n(&kernel_reaps, __ATOMIC_RELAXED) && live >= prune_threshold()) {
-			prune_locked();
+		unsigned born = __atomic_add_fetch(&recorded, 1, __ATOMIC_SEQ_CST);
+
+		if (!insert_without_lock(pid, born)) {
+			lock_take(&lock, &mask);
+			insert(pid, born, 0);
+			if (restamp_due(born)) {
+				restamp(born);
+			}
+			if (__atomic_load_n(&kernel_reaps, __ATOMIC_RELAXED) && live >= prune_threshold()) {
+				prune_locked();
+			}
+			lock_give(&lock, &mask);
 		}
-		lock_give(&lock, &mask);
 		stash_clear(pid); /* a status from the pid's previous life; after the insert (stash.c) */
 	}
 	return __atomic_sub_fetch(&births, 1, __ATOMIC_SEQ_CST) == 0 && !registry_undecidable();
@@ -493,8 +605,8 @@ bool registry_recorded_since(pid_t pid, unsigned mark)
 }
 
 /* Lock-free in the common case: the slot is marked gone with compare-and-swap. If entries moved
- * meanwhile, the move may have copied the entry already: the removal is made again under the
- * lock, which also counts the live entries afresh. */
+ * meanwhile, the move took the entry (the compare-and-swap failed) or not (it came first): the
+ * removal is made again under the lock, and finds the entry only in the first case. */
 void registry_forget(pid_t pid, int status, unsigned mark)
 {
 	unsigned v = __atomic_load_n(&version, __ATOMIC_SEQ_CST);
@@ -515,7 +627,6 @@ void registry_forget(pid_t pid, int status, unsigned mark)
 	if (slot != NULL) {
 		remove_slot(slot, pid, status, mark);
 	}
-	recount();
 	lock_give(&lock, &mask);
 }
 
@@ -526,11 +637,11 @@ void registry_forget_all(void)
 	lock_take(&lock, &mask);
 	if (current != NULL) {
 		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
-		memset(current->slots, 0, current->capacity * sizeof(entry_t));
+		__atomic_sub_fetch(&live, move_out(current, NULL), __ATOMIC_SEQ_CST);
+		clear_slots(current);
 		__atomic_add_fetch(&version, 1, __ATOMIC_SEQ_CST);
 	}
-	__atomic_store_n(&live, 0, __ATOMIC_RELAXED);
-	used = 0;
+	__atomic_store_n(&used, __atomic_load_n(&live, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 	lock_give(&lock, &mask);
 }
 

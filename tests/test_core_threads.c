@@ -16,6 +16,11 @@ Test(threads, own_children_without_shim) { expect_problem("core_threads", ARGS("
 Test(threads, anywait) { expect_like_libc("core_threads", ARGS("anywait")); }
 Test(threads, anywait_without_shim) { expect_problem("core_threads", ARGS("anywait"), "returned foreign pid"); }
 
+/* 4 threads fork and wait by pid while a handler forks on them: births racing the registry's
+ * clean-ups and growth */
+Test(threads, churn) { expect_like_libc("core_threads", ARGS("churn")); }
+Test(threads, churn_without_shim) { expect_problem("core_threads", ARGS("churn"), "returned foreign pid"); }
+
 /* 1000 own children alive at once (3000 under STRESS): no fixed limit */
 Test(threads, many) { expect_like_libc("core_threads", ARGS("many")); }
 Test(threads, many_without_shim) { expect_problem("core_threads", ARGS("many"), "returned foreign pid"); }

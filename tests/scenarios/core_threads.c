@@ -1,7 +1,7 @@
 /* core_threads: several threads create and wait for children at once, under a storm of foreign
  * orphans; and many children are alive at once (issue 2, property 7). Every own status arrives
  * exactly once and exact; no foreign pid is returned.
- * Usage: core_threads threads|anywait|many|all */
+ * Usage: core_threads threads|anywait|many|churn|all */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -210,14 +210,124 @@ static void variant_many(void)
 	scn_say("%d children alive at once, %d collected", n, got);
 }
 
+/* ---- births racing the registry's clean-ups ----------------------------------------------- */
+
+/* Threads fork and wait by pid as fast as they can, and a handler of the program forks too, on
+ * whichever of them it interrupts (a birth inside a birth, on one thread: _Fork): every few dozen births
+ * the shim's registry clears its tombstones or grows while other births write into it, and not one
+ * own child may be taken for a foreign orphan or listed after its end. */
+#define HANDLER_KIDS_MAX 4096
+static _Atomic pid_t handler_kids[HANDLER_KIDS_MAX];
+static atomic_int handler_kid_count, handler_kids_collected;
+static atomic_int churning;
+
+static void fork_in_handler(int sig)
+{
+	int saved_errno = errno;
+	int i = atomic_fetch_add(&handler_kid_count, 1);
+
+	(void)sig;
+	if (i < HANDLER_KIDS_MAX) {
+		pid_t pid = _Fork(); /* fork is not async-signal-safe: it may interrupt libc's own fork */
+		if (pid == 0) {
+			_exit(7);
+		}
+		atomic_store(&handler_kids[i], pid != 0 ? pid : -1);
+	}
+	errno = saved_errno;
+}
+
+static void wait_for(pid_t pid, int expect, const char *via)
+{
+	int status;
+	pid_t got;
+
+	own_add(pid, expect);
+	while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+	}
+	if (got != pid) {
+		scn_fail("%s: waitpid(%d): got %d (%s)", via, (int)pid, (int)got, strerror(errno));
+		return;
+	}
+	own_collect(via, got, status);
+}
+
+/* Takes the next child a handler made, once its pid is written; false if there is none. */
+static bool collect_handler_kid(void)
+{
+	int i = atomic_load(&handler_kids_collected);
+	pid_t pid;
+
+	if (i >= atomic_load(&handler_kid_count) || i >= HANDLER_KIDS_MAX || (pid = atomic_load(&handler_kids[i])) == 0 ||
+	    !atomic_compare_exchange_strong(&handler_kids_collected, &i, i + 1)) {
+		return false;
+	}
+	if (pid < 0) {
+		scn_fail("fork in a handler failed");
+		return true;
+	}
+	wait_for(pid, st_exit(7), "waitpid for a child forked in a handler");
+	return true;
+}
+
+static void *churner(void *arg)
+{
+	int t = (int)(long)arg, n = scn_scale(1500);
+
+	for (int i = 0; i < n; i++) {
+		int code = (t * 7 + i) % 250 + 1;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			_exit(code);
+		}
+		if (pid < 0) {
+			scn_fail("thread %d: fork: %s", t, strerror(errno));
+			break;
+		}
+		wait_for(pid, st_exit(code), "waitpid in a churning thread");
+		collect_handler_kid();
+	}
+	atomic_fetch_sub(&churning, 1);
+	return NULL;
+}
+
+static void variant_churn(void)
+{
+	pthread_t th[THREADS];
+	struct sigaction act = { .sa_handler = fork_in_handler, .sa_flags = SA_RESTART }, dfl = { .sa_handler = SIG_DFL };
+
+	scn_stage("churn", 120);
+	sigaction(SIGUSR1, &act, NULL);
+	atomic_store(&churning, THREADS);
+	for (int t = 0; t < THREADS; t++) {
+		if (pthread_create(&th[t], NULL, churner, (void *)(long)t) != 0) {
+			scn_broken("pthread_create");
+		}
+	}
+	/* Pacing only: the loop ends when the threads do. */
+	for (int k = 0; atomic_load(&churning) > 0 && atomic_load(&handler_kid_count) < HANDLER_KIDS_MAX - THREADS; k++) {
+		pthread_kill(th[k % THREADS], SIGUSR1);
+		scn_nap(0.0002);
+	}
+	for (int t = 0; t < THREADS; t++) {
+		pthread_join(th[t], NULL);
+	}
+	sigaction(SIGUSR1, &dfl, NULL);
+	while (collect_handler_kid()) {
+	}
+	scn_say("%d threads forked %d children each, and a handler forked on them", THREADS, scn_scale(1500));
+}
+
 static const struct scn_variant variants[] = {
 	{ "threads", variant_threads },
 	{ "anywait", variant_anywait },
 	{ "many", variant_many },
+	{ "churn", variant_churn },
 };
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
 
 int main(int argc, char **argv)
 {
-	return scn_variants_main(argc, argv, variants, N_VARIANTS, NULL, "usage: core_threads threads|anywait|many|all");
+	return scn_variants_main(argc, argv, variants, N_VARIANTS, NULL, "usage: core_threads threads|anywait|many|churn|all");
 }
