@@ -52,6 +52,15 @@ static inline bool reap_active(void)
 	return reap_active_by_pid();
 }
 
+/* A fork child of the process the shim acts in, before its reset (spawn.c): it forked with no
+ * signal blocked, so a handler may run here already. A write another thread of the parent had
+ * begun at the fork never ends in this copy, and nothing else writes it: a reader must not wait
+ * for it. Async-signal-safe. */
+static inline bool reap_fork_child_before_reset(void)
+{
+	return !reap_never_acted() && !inert_thread && !reap_active();
+}
+
 /* Marks the part of a wrapper that runs only where the shim acts, so that the compiler keeps it
  * out of line: the wrapper's inert path is then a check and a jump to libc, with no stack frame of
  * the active path's size to build and take down on every call. */

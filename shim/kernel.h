@@ -1,7 +1,7 @@
 /* kernel.h: system calls the shim makes itself where a C library lacks the function, or has it
- * only in versions newer than the ones the shim supports (kernel.c), and the two a fork child
- * makes on its way out of the fork wrapper, made with the instruction itself: in a fork child, each
- * run of libc's pages that it executes costs a page fault. */
+ * only in versions newer than the ones the shim supports (kernel.c), and the one a fork child
+ * makes on its way out of the fork wrapper (its SIGCHLD reset), made with the instruction itself:
+ * in a fork child, each run of libc's pages that it executes costs a page fault. */
 #ifndef REAP_KERNEL_H
 #define REAP_KERNEL_H
 
@@ -46,13 +46,6 @@ static inline long kernel_call4(long nr, long a, long b, long c, long d)
 #else
 #error "kernel_call4: x86-64 and aarch64 only (see shim/target.h)"
 #endif
-}
-
-/* The calling thread's signal mask set to *mask, as sigprocmask(SIG_SETMASK) would. The kernel's
- * mask is the first 64 bits of libc's sigset_t, glibc's and musl's alike. */
-static inline void kernel_set_mask(const sigset_t *mask)
-{
-	kernel_call4(SYS_rt_sigprocmask, SIG_SETMASK, (long)mask, 0, 8);
 }
 
 /* sig's disposition set to act, which names no handler (SIG_DFL or SIG_IGN): without a handler

@@ -195,9 +195,17 @@ bool signals_managed(int sig)
 	return sig > 0 && sig < NSIG && __atomic_load_n(&policy[sig], __ATOMIC_ACQUIRE) != NULL;
 }
 
+/* Set in a fork child whose handler set an action before the child's reset: the kernel's actions
+ * are then no longer the ones the table's kernel_shim[] describes. */
+static __thread int set_before_reset __attribute__((tls_model("initial-exec")));
+
 static int inert_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction kernel;
+
+	if (act != NULL && reap_fork_child_before_reset()) {
+		set_before_reset = 1;
+	}
 
 	if (old != NULL) {
 		if (LIBC(sigaction)(sig, NULL, &kernel) != 0) {
@@ -336,6 +344,10 @@ void signals_program_action(int sig, struct sigaction *out)
 	for (;;) {
 		unsigned v = __atomic_load_n(&program_version[sig], __ATOMIC_ACQUIRE);
 
+		if ((v & 1) && reap_fork_child_before_reset()) {
+			*out = program[sig]; /* what the reset will use too */
+			return;
+		}
 		if (v & 1) {
 			sched_yield();
 			continue;
@@ -353,15 +365,18 @@ void signals_reset_default(int sig)
 	struct sigaction reset;
 	sigset_t mask;
 
-	/* Like the kernel's SA_RESETHAND: only the handler changes; flags and mask stay. */
+	/* Like the kernel's SA_RESETHAND: only the handler changes; flags and mask stay. An inert
+	 * process never writes the table: it takes no lock (a fork child may inherit it held). */
+	if (!reap_active()) {
+		signals_program_action(sig, &reset);
+		reset.sa_handler = SIG_DFL;
+		LIBC(sigaction)(sig, &reset, NULL);
+		return;
+	}
 	lock_take(&lock, &mask);
 	reset = program[sig];
 	reset.sa_handler = SIG_DFL;
-	if (reap_active()) {
-		install(sig, &reset);
-	} else {
-		LIBC(sigaction)(sig, &reset, NULL);
-	}
+	install(sig, &reset);
 	lock_give(&lock, &mask);
 }
 
@@ -420,7 +435,7 @@ FORK_CHILD_PATH void signals_release_sigchld(bool in_step)
  * parent, every disposition in the table is the one the kernel's action derives from. */
 FORK_CHILD_PATH void signals_reset_in_child(bool from_active)
 {
-	bool in_step = from_active && lock == 0;
+	bool in_step = from_active && lock == 0 && !set_before_reset;
 
 	if (lock != 0) {
 		lock = 0;

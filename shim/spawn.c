@@ -5,9 +5,10 @@
  * waits that are never restarted (ipcwaits.c), ptrace (ptrace.c) and exit_group to their owners.
  *
  * Each creation is a "birth": announced before the call, so that the SIGCHLD handler leaves every
- * unknown child alone while it is in flight, and ended with the new pid recorded as own. Forks
- * also block every signal in the calling thread for that window, so that a child that dies at
- * once is reported after it is recorded instead of being parked for a replay. */
+ * unknown child alone while it is in flight (a child that dies before it is recorded is parked
+ * and replayed), and ended with the new pid recorded as own. A fork changes no signal mask: the
+ * registry records a birth without its lock, and a fork child is inert from its first instruction
+ * (active.h), so a handler may run on either side at any point. */
 #include "spawn.h"
 
 #include <errno.h>
@@ -43,17 +44,19 @@ void spawn_birth_end(pid_t pid)
 }
 
 __thread int signals_held __attribute__((tls_model("initial-exec")));
+/* Set while tracked() creates a child: that child was forked by the process the shim acts in, whose
+ * table of signal actions is in step with the kernel's (signals.c). */
+static __thread int forking_tracked __attribute__((tls_model("initial-exec")));
 
 /* Also the child side of _Fork, of a fork-like clone() and of syscall()'s forks: glibc's fork runs
- * it as an at-fork handler (init.c). Only tracked() forks with signals_held set (its other
- * holders, the SIGCHLD handler and the end of a vfork, never fork). */
+ * it as an at-fork handler (init.c). */
 FORK_CHILD_PATH void spawn_reset_in_child(void)
 {
 	inert_thread = 1;
 	if (!unshared_wiped) {
 		registry_reset_in_child();
 	}
-	signals_reset_in_child(signals_held != 0);
+	signals_reset_in_child(forking_tracked != 0);
 	shell_reset_in_child();
 }
 
@@ -67,29 +70,25 @@ static void birth_end_blocked(pid_t pid)
 	signals_held = 0;
 }
 
-/* One fork-like creation; create() returns 0 in the child, like fork. Every signal is blocked for
- * the window: a child that dies at once is reported after its pid is recorded, and recording it
- * needs no further change of the mask. */
+/* One fork-like creation; create() returns 0 in the child, like fork. */
 FORK_CHILD_PATH static long tracked(long (*create)(void *), void *arg, bool unlock_in_child)
 {
-	sigset_t saved;
 	long pid;
 	int saved_errno;
 
-	hold_signals(&saved);
+	forking_tracked = 1;
 	registry_birth_begin();
 	pid = create(arg);
 	if (pid == 0) {
 		if (unlock_in_child) {
 			spawn_reset_in_child();
 		}
-		signals_held = 0;
-		kernel_set_mask(&saved); /* not libc's: see kernel.h */
+		forking_tracked = 0;
 		return 0;
 	}
+	forking_tracked = 0;
 	saved_errno = errno;
 	spawn_birth_end(pid > 0 ? (pid_t)pid : 0);
-	release_signals(&saved);
 	errno = saved_errno;
 	return pid;
 }

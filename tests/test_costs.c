@@ -3,9 +3,10 @@
  * tests/scenarios/child_costs.c runs each kind of operation in a loop under strace -f -c, twice
  * with different counts, so that start-up cancels out and what is left is the cost of one
  * operation, its children included. Counts, not times. The bounds are what each operation needs:
- * the fork window's block and restore, the child's restore of its mask (and its SIGCHLD action
- * back to SIG_DFL when the program has no handler), the SIGCHLD delivery with its rt_sigreturn,
- * one look at the zombie in front and one at the reported pid. */
+ * the child's SIGCHLD action back to SIG_DFL (when the program has no handler), the SIGCHLD
+ * delivery with its rt_sigreturn, one look at the zombie in front. A fork changes no mask: the
+ * registry records the child without its lock (the library before blocked every signal around
+ * the fork and restored the mask in both processes, 3 rt_sigprocmask). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,20 +85,19 @@ static void costs_at_most(const char *kind, const char *mode, const double most[
 	}
 }
 
-/* Parent: block and restore; child: restore, SIGCHLD back to SIG_DFL; handler: one look at the
- * zombie in front, which finds no child once the wait has reaped it (the look at the reported pid
+/* Child: SIGCHLD back to SIG_DFL; handler: one look at the zombie in front, which finds no child once the wait has reaped it (the look at the reported pid
  * is then not needed: the library before made it, 2 waitid). A child that ends before the wait
  * begins is in front, and the wait looks behind it after: up to half an operation more. */
 Test(costs, fork, .timeout = 300)
 {
-	costs_at_most("fork", "", (const double[KINDS]){3, 1, 1.5, 1});
+	costs_at_most("fork", "", (const double[KINDS]){0, 1, 1.5, 1});
 }
 
 /* With a handler of the program the child leaves SIGCHLD alone, and the program's handler gets its
  * own mask: one rt_sigprocmask. */
 Test(costs, fork_with_a_handler, .timeout = 300)
 {
-	costs_at_most("fork", "handler", (const double[KINDS]){4, 0, 1.5, 1});
+	costs_at_most("fork", "handler", (const double[KINDS]){1, 0, 1.5, 1});
 }
 
 /* With a clone child listed that only __WALL waits see (no exit signal), a pid the look in front
@@ -119,13 +119,13 @@ Test(costs, vfork, .timeout = 300)
 	costs_at_most("vfork", "", (const double[KINDS]){3, -1, 2, 1});
 }
 
-/* libc's own posix_spawn (parent: block and restore; child: a look at its mask, and its restore)
- * and the registry's lock. The SIGCHLD and its looks are not counted here: a child may end before
+/* libc's own posix_spawn (parent: block and restore; child: a look at its mask, and its restore);
+ * the registry records the child without its lock. The SIGCHLD and its looks are not counted here: a child may end before
  * the shim has recorded it (on a busy machine, one spawn in ten), and its report is then parked
  * and replayed with one SIGCHLD more; the fork cases count the same handler. */
 Test(costs, posix_spawn, .timeout = 300)
 {
-	costs_at_most("spawn", "", (const double[KINDS]){6, -1, -1, -1});
+	costs_at_most("spawn", "", (const double[KINDS]){4, -1, -1, -1});
 }
 
 /* One window with every signal blocked for the dispositions and the shell's birth, one for their
@@ -135,11 +135,11 @@ Test(costs, system, .timeout = 300)
 	costs_at_most("system", "", (const double[KINDS]){8, -1, 2, 1});
 }
 
-/* The registry's lock at the birth, libc's posix_spawn, and pclose's look at the caller's mask
- * (the SIGCHLD not counted, as for posix_spawn). */
+/* libc's posix_spawn and pclose's look at the caller's mask (the SIGCHLD not counted, as for
+ * posix_spawn). */
 Test(costs, popen, .timeout = 300)
 {
-	costs_at_most("popen", "", (const double[KINDS]){7, -1, -1, -1});
+	costs_at_most("popen", "", (const double[KINDS]){5, -1, -1, -1});
 }
 
 /* system's changes of SIGINT and SIGQUIT cost what libc's do (four rt_sigaction: the shim learns
