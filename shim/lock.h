@@ -9,8 +9,8 @@
 #include <sched.h>
 #include <signal.h>
 
-/* Set while the calling thread has every signal blocked already (a fork's window): taking a lock
- * then needs no system call. */
+/* Set while the calling thread has every signal blocked already (a vfork's window, system()'s, the
+ * SIGCHLD handler): taking a lock then needs no system call. */
 extern __thread int signals_held __attribute__((tls_model("initial-exec")));
 
 /* A window with every signal blocked in the calling thread (saved: the mask before, may be NULL),
