@@ -344,11 +344,11 @@ void signals_program_action(int sig, struct sigaction *out)
 	for (;;) {
 		unsigned v = __atomic_load_n(&program_version[sig], __ATOMIC_ACQUIRE);
 
-		if ((v & 1) && reap_fork_child_before_reset()) {
-			*out = program[sig]; /* what the reset will use too */
-			return;
-		}
 		if (v & 1) {
+			if (reap_fork_child_before_reset()) {
+				*out = program[sig]; /* what the reset will use too */
+				return;
+			}
 			sched_yield();
 			continue;
 		}

@@ -79,14 +79,13 @@ FORK_CHILD_PATH static long tracked(long (*create)(void *), void *arg, bool unlo
 	forking_tracked = 1;
 	registry_birth_begin();
 	pid = create(arg);
-	if (pid == 0) {
-		if (unlock_in_child) {
-			spawn_reset_in_child();
-		}
-		forking_tracked = 0;
-		return 0;
+	if (pid == 0 && unlock_in_child) {
+		spawn_reset_in_child();
 	}
 	forking_tracked = 0;
+	if (pid == 0) {
+		return 0;
+	}
 	saved_errno = errno;
 	spawn_birth_end(pid > 0 ? (pid_t)pid : 0);
 	errno = saved_errno;
