@@ -366,6 +366,7 @@ size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *re
 	unsigned mark;
 	size_t n = 0;
 	enum sweep_result result;
+	int saved_errno = errno;
 
 	scan_earn();
 	result = sweep(view, &own_head, &mark);
@@ -388,6 +389,7 @@ size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *re
 			scan_owed(); /* should no event follow, a timer makes one */
 		}
 	}
+	errno = saved_errno;
 	return n;
 }
 

@@ -25,7 +25,9 @@ enum reaper_exit { EXIT_CURRENT, EXIT_GONE, EXIT_HELD };
 enum reaper_exit reaper_exit_state(const siginfo_t *report, struct reaper_view *view, unsigned *mark);
 /* From the SIGCHLD handler: reaps foreign zombies; fresh_own is the own child whose event this
  * signal reports (0 if none). Fills up to max reports of own exits the program's handler has not
- * heard of (their signals merged into others), marks them heard, and returns how many. */
+ * heard of (their signals merged into others), marks them heard, and returns how many. Keeps
+ * errno: it also runs where no handler saves it (the end of a wait or a birth, sigaction, the
+ * sigwait family). */
 size_t reaper_on_signal(pid_t fresh_own, struct reaper_view *view, siginfo_t *unheard, size_t max);
 /* From a wait wrapper after the program's own wait: picks up what the handler could not (SIGCHLD
  * blocked everywhere, as with signalfd; or an orphan behind an own zombie). */

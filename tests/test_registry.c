@@ -90,6 +90,9 @@ Test(registry, reap_own_lists_the_children, .timeout = 60) { holds("env_listed")
 
 Test(registry, errno_kept_after_a_restarted_wait, .timeout = 60) { holds("errno_kept"); }
 
+/* Without pidfd_open the shim's sweep outside a handler (here: sigaction's) left errno ENOSYS. */
+Test(registry, errno_kept_without_pidfd, .timeout = 60) { holds_like_libc("errno_no_pidfd"); }
+
 /* A child born while another thread is blocked in wait() for any child, and reaped by that wait,
  * leaves no entry: an orphan that then gets its pid (ns_last_pid) is not the program's. The entry
  * stayed with the first version of the forget's mark (this round), which took any entry recorded

@@ -19,6 +19,9 @@
  *   env_listed    exec with LD_PRELOAD and a child: REAP_OWN names it (the control)
  *   errno_kept    a wait the shim restarted after an orphan's SIGCHLD cut it short (the program's
  *                 handler has no SA_RESTART) returns with errno as it was before the call
+ *   errno_no_pidfd where pidfd_open is forbidden (a seccomp filter, as older container runtimes
+ *                 have), sigaction(SIGCHLD, SIG_IGN), which makes the shim reap a foreign zombie
+ *                 there and then, keeps errno
  *   stale_entry   a child born while another thread is blocked in wait() for any child, and reaped
  *                 by that wait, leaves no entry behind: a foreign orphan that then gets its pid
  *                 (ns_last_pid) is never reported to wait()
@@ -28,11 +31,16 @@
  * STRESS=1 makes the counts larger. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -880,6 +888,67 @@ static int errno_kept(void)
 	return verdict("errno_kept", wrong == 0, detail);
 }
 
+/* --- errno_no_pidfd ---------------------------------------------------------------------------- */
+
+/* pidfd_open fails with EPERM from now on, in this process and its children. */
+static void forbid_pidfd_open(void)
+{
+#if defined(__x86_64__)
+	const unsigned arch = AUDIT_ARCH_X86_64;
+#else
+	const unsigned arch = AUDIT_ARCH_AARCH64;
+#endif
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_open, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+		die("seccomp");
+	}
+}
+
+static int errno_no_pidfd(void)
+{
+	int gate[2], e, rc;
+	char stat_path[32], detail[160] = "";
+	struct sigaction ign;
+	sigset_t chld;
+	pid_t orphan;
+
+	forbid_pidfd_open();
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL); /* the orphan stays a zombie until SIG_IGN is set */
+	orphan = make_orphan(gate, 3, 0);
+	while (waitpid(-1, NULL, 0) < 0 && errno == EINTR) { /* the orphan's middle process */
+	}
+	close(gate[1]);
+	snprintf(stat_path, sizeof(stat_path), "/proc/%d/stat", (int)orphan);
+	for (double end = now() + 10; state_of(stat_path) != 'Z' && now() < end;) {
+		sched_yield();
+	}
+	if (state_of(stat_path) != 'Z') {
+		return verdict("errno_no_pidfd", 0, "the orphan never became a zombie");
+	}
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	errno = EDOM;
+	rc = sigaction(SIGCHLD, &ign, NULL);
+	e = errno;
+	if (rc != 0 || e != EDOM) {
+		snprintf(detail, sizeof(detail), "sigaction(SIGCHLD, SIG_IGN) returned %d, errno %s (want 0, EDOM)", rc,
+			 strerrorname_np(e) ? strerrorname_np(e) : "?");
+	}
+	return verdict("errno_no_pidfd", detail[0] == '\0', detail);
+}
+
 /* own_reuse: the handler reforks into the pid of the child whose exit it hears of, once. */
 static volatile sig_atomic_t reuse_target, reuse_reports;
 static volatile pid_t reused;
@@ -976,6 +1045,9 @@ int main(int argc, char **argv)
 	if (strcmp(which, "errno_kept") == 0) {
 		return errno_kept();
 	}
+	if (strcmp(which, "errno_no_pidfd") == 0) {
+		return errno_no_pidfd();
+	}
 	if (strcmp(which, "own_reuse") == 0) {
 		return own_reuse();
 	}
@@ -983,6 +1055,6 @@ int main(int argc, char **argv)
 		return stale_entry();
 	}
 	fprintf(stderr, "usage: registry_cases pid_reuse|ignored|burst|hidden|raw_clone|env_cleared|env_childless|"
-			"env_listed|errno_kept|own_reuse|stale_entry\n");
+			"env_listed|errno_kept|errno_no_pidfd|own_reuse|stale_entry\n");
 	return 2;
 }
