@@ -147,6 +147,7 @@ struct results {
 	/* execs.c: reap.so minus the empty preload per exec of /bin/true, median of neighbouring pairs */
 	bool have_execs;
 	double exec_vs_empty_us;
+	double exec_control_us; /* the copy of the empty object minus the empty object: the method's error */
 	/* scale.c: median cost per event in us; NAN not taken, INFINITY did not finish in time */
 	bool have_scale_children, have_scale_orphans;
 	int scale_n[SCALE_MAX], scale_k[SCALE_MAX], n_scale_n, n_scale_k;
