@@ -31,6 +31,10 @@ extern const struct cand cands[C_COUNT];
 const char *const *cand_argv(const struct cand *c, const char *const *prog);
 /* envp: a fixed PATH, LD_PRELOAD as asked, then extra (NULL-terminated, may be NULL). */
 const char *const *make_env(enum preload preload, const char *const *extra);
+/* Written back and dropped from the page cache, so that the next exec that maps it reads it back as
+ * any exec would: how the cache holds an object depends on how it was written and read, and two
+ * identical copies of one object measured up to 15 us per exec apart until both were dropped. */
+void drop_from_page_cache(const char *path);
 /* Absolute path of a workload program in cfg.work; static buffer per call slot (0..3). */
 const char *work_prog(const char *name, int slot);
 

@@ -2,8 +2,10 @@
  * the same small fixed environment, never the driver's own (no stray LD_PRELOAD or REAP_*). */
 #include "bench.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const w_tini[] = {"/usr/bin/tini", "--", NULL};
 static const char *const w_dumb[] = {"/usr/bin/dumb-init", NULL};
@@ -64,4 +66,15 @@ const char *work_prog(const char *name, int slot)
 
 	snprintf(paths[slot & 3], sizeof paths[0], "%s/%s", cfg.work, name);
 	return paths[slot & 3];
+}
+
+void drop_from_page_cache(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fdatasync(fd);
+		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		close(fd);
+	}
 }

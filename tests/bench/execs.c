@@ -55,18 +55,6 @@ static bool copy_file(const char *from, const char *to)
 	return out >= 0 && close(out) == 0 && in >= 0 && got == 0;
 }
 
-/* Written back and dropped from the page cache: the first exec reads it back as any exec would. */
-static void drop_from_cache(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fdatasync(fd);
-		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-		close(fd);
-	}
-}
-
 void measure_execs(void)
 {
 	static const char *const cols[] = {"preload", "/bin/true, spawn to exit (us): median", "quartiles",
@@ -94,7 +82,7 @@ void measure_execs(void)
 		if (paths[k] != NULL) {
 			snprintf(vars[k], sizeof vars[k], "LD_PRELOAD=%s", paths[k]);
 			envs[k][2] = vars[k];
-			drop_from_cache(paths[k]);
+			drop_from_page_cache(paths[k]);
 		}
 		envs[k][3] = NULL;
 		us[k] = malloc((size_t)n * sizeof(double));

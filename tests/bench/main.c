@@ -209,6 +209,9 @@ int main(int argc, char **argv)
 	header(argc, argv);
 	setup_process(rt);
 	if (check_tools()) {
+		drop_from_page_cache(cfg.shim);
+		drop_from_page_cache(cfg.empty);
+		drop_from_page_cache(work_prog("floor.so", 0));
 		if (want(only, "storm")) {
 			progress("orphan storm", 80);
 			measure_storm();
