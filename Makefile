@@ -46,12 +46,15 @@ SHIM_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARNINGS) $(
 # glibc's lazy binding is safe in signal handlers and vfork children: for a definition in one of
 # the library's own dependencies (libc) it takes no lock.
 # shim/unshared.ld adds the section of the memory no child inherits to the linker's own script,
-# shim/start.ld the segment of what every process runs at start (shim/start.h). -nostartfiles: the
+# shim/start.ld places what every process runs at start (shim/start.h). -z noseparate-code: one
+# mapping for all that is read-only, code included, instead of three (tables, code, constants):
+# each mapping an exec sets up and takes down cost 4 to 6 us on the machine of 2026-12-04, more than
+# the pages around the start that come with it (docs/performance.md). -nostartfiles: the
 # C runtime's start files would give the library _init and _fini code at both ends of its code,
 # which every process runs at start and at exit, mapping those pages too; its constructor needs none
 # of it (.init_array), and it registers nothing for dlclose.
 SHIM_LD := shim/unshared.ld shim/start.ld
-SHIM_LDFLAGS := -shared -nostartfiles -Wl,-z,defs -Wl,-e,reap_describe $(SHIM_LD:%=-Wl,-T,%) $(SHIM_MAP:%=-Wl,--version-script=%)
+SHIM_LDFLAGS := -shared -nostartfiles -Wl,-z,noseparate-code -Wl,-z,defs -Wl,-e,reap_describe $(SHIM_LD:%=-Wl,-T,%) $(SHIM_MAP:%=-Wl,--version-script=%)
 
 # The sanitizer tier's build of the library (tests/test_tiers.c).
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

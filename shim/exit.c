@@ -76,7 +76,7 @@ static int __attribute__((noreturn)) main_then_exit(int argc, char **argv, char 
 }
 
 #if defined(__GLIBC__)
-/* Out of line: the start's segment holds what an image the shim never acted in runs (start.h). */
+/* Out of line: the start's section holds what an image the shim never acted in runs (start.h). */
 static __attribute__((noinline)) bool acting_as_init(void)
 {
 	return reap_is_init();
@@ -114,7 +114,7 @@ START_PATH char **exit_program_argv(void)
 	return program_argv;
 }
 
-/* On the start's segment (start.h): most programs end where the shim never acted. */
+/* In the start's section (start.h): most programs end where the shim never acted. */
 START_PATH REAP_EXPORT void exit(int status)
 {
 	if (reap_never_acted()) {

@@ -149,7 +149,7 @@ START_PATH static bool sets(const char *entry, const char *name)
 }
 
 /* PID 1, or a process with REAP_MODE: the settings decide. argv is the program's argument list,
- * NULL where libc does not hand it to constructors. Out of the start's segment (start.h). */
+ * NULL where libc does not hand it to constructors. Out of the start's section (start.h). */
 static __attribute__((noinline)) void decide(pid_t self, char **argv)
 {
 	enum reap_mode mode;

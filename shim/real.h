@@ -132,7 +132,7 @@ static inline __attribute__((always_inline)) void *real_lookup(void **slot, cons
  * child. */
 #define LIBC(name) REAL_LOOKUP(name, #name)
 
-/* LIBC(name) in the start's segment, whose code reads nothing from .rodata (start.h): the name is
+/* LIBC(name) in the start's section, whose code reads nothing from .rodata (start.h): the name is
  * kept in the segment too. */
 #define LIBC_AT_START(name)                                                 \
 	({                                                                  \

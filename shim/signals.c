@@ -452,7 +452,7 @@ FORK_CHILD_PATH void signals_reset_in_child(bool from_active)
 /* --- the libc entry points ------------------------------------------------------------------ */
 
 /* Nearly every program sets signal actions as it starts, most where the shim never acted: the
- * entries are on the start's segment (start.h), and there they are libc's. */
+ * entries are in the start's section (start.h), and there they are libc's. */
 START_PATH static int sigaction_entry(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (reap_never_acted()) {
@@ -504,7 +504,7 @@ static handler_fn *install_simple(int sig, handler_fn *handler, int flags, bool 
 
 /* The signal() family: libc's own function (libc_fn) where the shim never acted or the signal is
  * not the shim's business, and otherwise the libc's semantics set through the shim (out of line:
- * the entries lie on the start's segment, which the semantics would fill, start.h). */
+ * the entries lie in the start's section, which the semantics would fill, start.h). */
 START_PATH static handler_fn *signal_entry(int sig, handler_fn *handler, handler_fn *(*libc_fn)(int, handler_fn *),
 					   handler_fn *(*semantics)(int, handler_fn *))
 {

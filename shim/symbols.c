@@ -228,7 +228,7 @@ START_PATH static void *lookup_gnu(const struct object *object, const struct sea
 	return NULL;
 }
 
-/* Out of the start's segment: objects without a GNU hash table are rare (start.h). */
+/* Out of the start's section: objects without a GNU hash table are rare (start.h). */
 static void *lookup_sysv(const struct object *object, const struct search *search)
 {
 	const uint32_t *table = object->sysv_hash;

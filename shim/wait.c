@@ -320,7 +320,7 @@ ACTIVE_PATH static pid_t wait4_active(pid_t pid, int *status, int options, struc
 	return r;
 }
 
-/* On the start's segment, as the wait family's entries are (start.h): shells and servers wait in
+/* In the start's section, as the wait family's entries are (start.h): shells and servers wait in
  * processes where the shim never acted. */
 START_PATH static __attribute__((noinline)) pid_t wait4_unbound_or_active(pid_t pid, int *status, int options,
 									     struct rusage *usage)
