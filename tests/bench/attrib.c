@@ -322,7 +322,7 @@ void measure_attribution(void)
 		long ops = cfg.quick ? (loop_kinds[kind].count_ops + 4) / 5 : loop_kinds[kind].count_ops;
 
 		for (int c = 0; c < N_LOOP_CFG && !unavailable; c++) {
-			if (!loop_cfgs[c].pid1 || loop_kinds[kind].as_pid1) {
+			if ((!loop_cfgs[c].pid1 || loop_kinds[kind].as_pid1) && loop_cfgs[c].preload != P_EMPTY_COPY) {
 				unavailable = count_once(kind, c, ops, &k[kind][c]) == 1;
 			}
 		}
@@ -348,7 +348,7 @@ void measure_attribution(void)
 	table_head(cols);
 	for (int kind = 0; kind < LK_COUNT; kind++) {
 		for (int c = 0; c < N_LOOP_CFG; c++) {
-			if (!loop_cfgs[c].pid1 || loop_kinds[kind].as_pid1) {
+			if ((!loop_cfgs[c].pid1 || loop_kinds[kind].as_pid1) && loop_cfgs[c].preload != P_EMPTY_COPY) {
 				attrib_row(kind, c, &k[kind][c]);
 			}
 		}

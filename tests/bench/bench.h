@@ -19,7 +19,7 @@ extern struct bench_cfg cfg;
 
 /* ---- the ways to run a program as PID 1 (cand.c) ---- */
 enum cand_id { C_BARE, C_REAP, C_TINI, C_DUMB, C_CATA, C_PERIODIC, C_LIMIT, C_EMPTY, C_COUNT };
-enum preload { P_NONE, P_REAP, P_EMPTY, P_FLOOR };
+enum preload { P_NONE, P_REAP, P_EMPTY, P_FLOOR, P_EMPTY_COPY };
 struct cand {
 	const char *name;
 	const char *const *wrapper;  /* argv prefix of a wrapper init, or NULL */
@@ -31,6 +31,11 @@ extern const struct cand cands[C_COUNT];
 const char *const *cand_argv(const struct cand *c, const char *const *prog);
 /* envp: a fixed PATH, LD_PRELOAD as asked, then extra (NULL-terminated, may be NULL). */
 const char *const *make_env(enum preload preload, const char *const *extra);
+/* A copy of the empty preload in the work directory, made once before the measurements: the
+ * control of measurements 3 and 3d (an object that differs from the empty one in nothing but its
+ * file). empty_copy_path() is its path. */
+bool make_empty_copy(void);
+const char *empty_copy_path(void);
 /* Written back and dropped from the page cache, so that the next exec that maps it reads it back as
  * any exec would: how the cache holds an object depends on how it was written and read, and two
  * identical copies of one object measured up to 15 us per exec apart until both were dropped. */
@@ -116,10 +121,11 @@ extern const struct loop_kind loop_kinds[LK_COUNT];
 #define TARGET_INERT_RATIO 0.99
 #define TARGET_EXEC_US 5.0
 /* The configurations of a loop: as PID 1 (reap.so active) or as a plain process under a stub
- * PID 1 (reap.so inert), each with no preload, the empty preload and reap.so; and as PID 1 with
- * floor.so, the least an in-process reaper does (a SIGCHLD handler that looks once). */
+ * PID 1 (reap.so inert), each with no preload, the empty preload and reap.so; as PID 1 with
+ * floor.so, the least an in-process reaper does (a SIGCHLD handler that looks once); and in both
+ * roles with the copy of the empty preload, the control (timed only, never counted). */
 enum { CFG_PID1_NONE, CFG_PID1_EMPTY, CFG_PID1_REAP, CFG_PLAIN_NONE, CFG_PLAIN_EMPTY, CFG_PLAIN_REAP, CFG_PID1_FLOOR,
-       N_LOOP_CFG };
+       CFG_PID1_COPY, CFG_PLAIN_COPY, N_LOOP_CFG };
 struct loop_cfg {
 	bool pid1;
 	enum preload preload;
@@ -148,6 +154,7 @@ struct results {
 	double loop_vs_empty[LK_COUNT][2];      /* median per-round ratio of ops/s, reap.so / empty .so */
 	double loop_us_vs_empty[LK_COUNT][2];   /* median per-round difference, us per operation */
 	double floor_vs_empty[LK_COUNT];        /* as PID 1: floor.so / empty .so, median per-round ratio */
+	double control_vs_empty[LK_COUNT][2];   /* the copy of the empty preload / empty .so, as loop_vs_empty */
 	/* execs.c: reap.so minus the empty preload per exec of /bin/true, median of neighbouring pairs */
 	bool have_execs;
 	double exec_vs_empty_us;

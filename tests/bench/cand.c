@@ -39,7 +39,7 @@ const char *const *cand_argv(const struct cand *c, const char *const *prog)
 
 const char *const *make_env(enum preload preload, const char *const *extra)
 {
-	static char preload_var[4200];
+	static char preload_var[4300];
 	static const char *envp[16];
 	int n = 0;
 
@@ -48,6 +48,8 @@ const char *const *make_env(enum preload preload, const char *const *extra)
 	if (preload != P_NONE) {
 		if (preload == P_FLOOR) {
 			snprintf(preload_var, sizeof preload_var, "LD_PRELOAD=%s/floor.so", cfg.work);
+		} else if (preload == P_EMPTY_COPY) {
+			snprintf(preload_var, sizeof preload_var, "LD_PRELOAD=%s", empty_copy_path());
 		} else {
 			snprintf(preload_var, sizeof preload_var, "LD_PRELOAD=%s", preload == P_REAP ? cfg.shim : cfg.empty);
 		}
@@ -77,4 +79,27 @@ void drop_from_page_cache(const char *path)
 		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 		close(fd);
 	}
+}
+
+const char *empty_copy_path(void)
+{
+	static char path[4200];
+
+	snprintf(path, sizeof path, "%s/empty-copy.so", cfg.work);
+	return path;
+}
+
+bool make_empty_copy(void)
+{
+	char buf[65536];
+	int in = open(cfg.empty, O_RDONLY | O_CLOEXEC);
+	int out = open(empty_copy_path(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	ssize_t got = 0;
+
+	while (in >= 0 && out >= 0 && (got = read(in, buf, sizeof buf)) > 0 && write(out, buf, (size_t)got) == got) {
+	}
+	if (in >= 0) {
+		close(in);
+	}
+	return out >= 0 && close(out) == 0 && in >= 0 && got == 0;
 }

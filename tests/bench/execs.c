@@ -41,38 +41,18 @@ static double exec_once(char *const *envp)
 	return (double)(now_ns() - start) / 1e3;
 }
 
-static bool copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	ssize_t got = 0;
-
-	while (in >= 0 && out >= 0 && (got = read(in, buf, sizeof buf)) > 0 && write(out, buf, (size_t)got) == got) {
-	}
-	if (in >= 0) {
-		close(in);
-	}
-	return out >= 0 && close(out) == 0 && in >= 0 && got == 0;
-}
-
 void measure_execs(void)
 {
 	static const char *const cols[] = {"preload", "/bin/true, spawn to exit (us): median", "quartiles",
 	                                   "reap.so minus this, exec by exec (us): median", NULL};
 	int n = cfg.quick ? 100 : 3000, warm = cfg.quick ? 5 : 50;
 	double *us[N_PRELOADS], *diff = malloc((size_t)n * sizeof(double)), reap_minus[REAP];
-	char copy[4200], vars[N_PRELOADS][4300];
-	const char *paths[N_PRELOADS] = {NULL, cfg.empty, copy, cfg.shim};
+	char vars[N_PRELOADS][4300];
+	const char *paths[N_PRELOADS] = {NULL, cfg.empty, empty_copy_path(), cfg.shim};
 	char *envs[N_PRELOADS][4];
 	unsigned seed = 11; /* the same shuffles in every run */
 	cpu_set_t all, one;
 
-	snprintf(copy, sizeof copy, "%s/empty-copy.so", cfg.work);
-	if (!copy_file(cfg.empty, copy)) {
-		failed("3d: cannot copy %s to %s: %s", cfg.empty, copy, strerror(errno));
-		free(diff);
-		return;
-	}
 	for (int k = 0; k < N_PRELOADS; k++) {
 		const char *const *base = make_env(P_NONE, NULL);
 

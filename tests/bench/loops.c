@@ -35,6 +35,8 @@ const struct loop_cfg loop_cfgs[N_LOOP_CFG] = {
 	[CFG_PLAIN_EMPTY] = {false, P_EMPTY, "plain, empty .so"},
 	[CFG_PLAIN_REAP] = {false, P_REAP, "plain, reap.so inert"},
 	[CFG_PID1_FLOOR] = {true, P_FLOOR, "PID 1, floor.so"},
+	[CFG_PID1_COPY] = {true, P_EMPTY_COPY, "PID 1, a copy of empty .so"},
+	[CFG_PLAIN_COPY] = {false, P_EMPTY_COPY, "plain, a copy of empty .so"},
 };
 
 /* One timed run, per operation. */
@@ -245,6 +247,38 @@ static void floor_table(struct sample (*s)[N_LOOP_CFG][MAX_ROUNDS], int rounds)
 	}
 }
 
+/* 3e: the copy of the empty preload against the empty preload, in the same rounds: the ratio that
+ * differs from 1 only by what the method cannot resolve. */
+static void control_table(struct sample (*s)[N_LOOP_CFG][MAX_ROUNDS], int rounds)
+{
+	static const char *const cols[] = {"loop", "as", "**copy / empty .so**", "copy - empty .so (us/op)", NULL};
+	double worst = INFINITY;
+	const char *worst_name = "-";
+
+	table_head(cols);
+	for (int kind = 0; kind < LK_COUNT; kind++) {
+		for (int plain = loop_kinds[kind].as_pid1 ? 0 : 1; plain < 2; plain++) {
+			int copy = plain ? CFG_PLAIN_COPY : CFG_PID1_COPY, empty = plain ? CFG_PLAIN_EMPTY : CFG_PID1_EMPTY;
+			double ratio[MAX_ROUNDS], d_us[MAX_ROUNDS];
+			struct spread sr;
+			char c[2][96];
+			const char *row[] = {loop_kinds[kind].desc, plain ? "plain process" : "PID 1", c[0], c[1], NULL};
+
+			compare(s[kind][copy], s[kind][empty], rounds, ratio, d_us);
+			sr = spread_of(ratio, rounds);
+			fmt_spread(c[0], sizeof c[0], sr);
+			snprintf(c[1], sizeof c[1], "%+.2f", spread_of(d_us, rounds).med);
+			table_row(row);
+			results.control_vs_empty[kind][plain] = sr.med;
+			if (plain && kind != LK_EXEC && sr.med < worst) {
+				worst = sr.med;
+				worst_name = loop_kinds[kind].desc;
+			}
+		}
+	}
+	out("\nThe control's worst inert loop (the row the inert target would judge): %.3f (%s).\n", worst, worst_name);
+}
+
 void measure_loops(void)
 {
 	static struct sample s[LK_COUNT][N_LOOP_CFG][MAX_ROUNDS];
@@ -288,5 +322,10 @@ void measure_loops(void)
 	    "SIG_DFL, so without a handler there is no delivery at all). \"floor.so / empty .so\" is the\n"
 	    "cost no such library can avoid; \"reap.so / floor.so\" what reap.so adds above it.\n");
 	floor_table(s, rounds);
+	out("\n### 3e. The control: a copy of the empty preload\n\n");
+	out("The same rounds once more with a byte-for-byte copy of the empty object preloaded, in both\n"
+	    "roles: it differs from the empty preload in nothing but its file, so its ratio to it is the\n"
+	    "method's own error, to read the ratios of 3 against.\n");
+	control_table(s, rounds);
 	results.have_loops = true;
 }

@@ -209,8 +209,12 @@ int main(int argc, char **argv)
 	header(argc, argv);
 	setup_process(rt);
 	if (check_tools()) {
+		if (!make_empty_copy()) {
+			failed("cannot copy %s to %s: %s", cfg.empty, empty_copy_path(), strerror(errno));
+		}
 		drop_from_page_cache(cfg.shim);
 		drop_from_page_cache(cfg.empty);
+		drop_from_page_cache(empty_copy_path());
 		drop_from_page_cache(work_prog("floor.so", 0));
 		if (want(only, "storm")) {
 			progress("orphan storm", 80);
