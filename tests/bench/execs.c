@@ -15,7 +15,6 @@
 #include "bench.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -25,17 +24,19 @@
 #include <unistd.h>
 
 enum { NONE, EMPTY, EMPTY_COPY, REAP, N_PRELOADS };
+static const enum preload preloads[N_PRELOADS] = {P_NONE, P_EMPTY, P_EMPTY_COPY, P_REAP};
 static const char *const names[N_PRELOADS] = {"no preload", "empty .so", "a copy of empty .so", "reap.so"};
 
 /* One spawn of /bin/true to its end, in microseconds; negative if it failed. */
-static double exec_once(char *const *envp)
+static double exec_once(enum preload preload)
 {
 	char *const argv[] = {"/bin/true", NULL};
 	int64_t start = now_ns();
 	pid_t pid;
 	int status;
 
-	if (posix_spawn(&pid, "/bin/true", NULL, NULL, argv, envp) != 0 || waitpid(pid, &status, 0) != pid || status != 0) {
+	if (posix_spawn(&pid, "/bin/true", NULL, NULL, argv, (char *const *)make_env(preload, NULL)) != 0 ||
+	    waitpid(pid, &status, 0) != pid || status != 0) {
 		return -1;
 	}
 	return (double)(now_ns() - start) / 1e3;
@@ -47,24 +48,13 @@ void measure_execs(void)
 	                                   "reap.so minus this, exec by exec (us): median", NULL};
 	int n = cfg.quick ? 100 : 3000, warm = cfg.quick ? 5 : 50;
 	double *us[N_PRELOADS], *diff = malloc((size_t)n * sizeof(double)), reap_minus[REAP];
-	char vars[N_PRELOADS][4300];
-	const char *paths[N_PRELOADS] = {NULL, cfg.empty, empty_copy_path(), cfg.shim};
-	char *envs[N_PRELOADS][4];
 	unsigned seed = 11; /* the same shuffles in every run */
 	cpu_set_t all, one;
 
+	drop_from_page_cache(cfg.empty);
+	drop_from_page_cache(empty_copy_path());
+	drop_from_page_cache(cfg.shim);
 	for (int k = 0; k < N_PRELOADS; k++) {
-		const char *const *base = make_env(P_NONE, NULL);
-
-		envs[k][0] = (char *)base[0];
-		envs[k][1] = (char *)base[1];
-		envs[k][2] = NULL;
-		if (paths[k] != NULL) {
-			snprintf(vars[k], sizeof vars[k], "LD_PRELOAD=%s", paths[k]);
-			envs[k][2] = vars[k];
-			drop_from_page_cache(paths[k]);
-		}
-		envs[k][3] = NULL;
 		us[k] = malloc((size_t)n * sizeof(double));
 	}
 	CPU_ZERO(&one);
@@ -82,7 +72,7 @@ void measure_execs(void)
 		}
 		for (int step = 0; step < N_PRELOADS; step++) {
 			int k = order[step];
-			double t = exec_once(envs[k]);
+			double t = exec_once(preloads[k]);
 
 			if (t < 0) {
 				failed("3d: /bin/true with %s did not run: %s", names[k], strerror(errno));

@@ -252,8 +252,6 @@ static void floor_table(struct sample (*s)[N_LOOP_CFG][MAX_ROUNDS], int rounds)
 static void control_table(struct sample (*s)[N_LOOP_CFG][MAX_ROUNDS], int rounds)
 {
 	static const char *const cols[] = {"loop", "as", "**copy / empty .so**", "copy - empty .so (us/op)", NULL};
-	double worst = INFINITY;
-	const char *worst_name = "-";
 
 	table_head(cols);
 	for (int kind = 0; kind < LK_COUNT; kind++) {
@@ -270,13 +268,8 @@ static void control_table(struct sample (*s)[N_LOOP_CFG][MAX_ROUNDS], int rounds
 			snprintf(c[1], sizeof c[1], "%+.2f", spread_of(d_us, rounds).med);
 			table_row(row);
 			results.control_vs_empty[kind][plain] = sr.med;
-			if (plain && kind != LK_EXEC && sr.med < worst) {
-				worst = sr.med;
-				worst_name = loop_kinds[kind].desc;
-			}
 		}
 	}
-	out("\nThe control's worst inert loop (the row the inert target would judge): %.3f (%s).\n", worst, worst_name);
 }
 
 void measure_loops(void)

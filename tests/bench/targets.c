@@ -38,39 +38,40 @@ static void storm_target(const char *what, const double *v, const char *unit)
 	    v[C_REAP], unit, cands[b].name, v[b], unit, v[C_REAP] / v[b], verdict(v[C_REAP] <= v[b]));
 }
 
-/* The control of 3e beside the inert target: how often a copy of the empty preload, which costs
- * nothing, would miss it in the same rounds. */
-static void control_line(void)
+/* The inert loops (every one but the exec, judged in microseconds) by a ratio to the empty preload:
+ * the worst, and those below the inert target, listed into misses. Returns how many are below. */
+static int inert_below(const double (*ratio)[2], double *worst, const char **worst_name, char *misses, size_t room)
 {
-	double worst = INFINITY;
-	const char *worst_name = "-";
-	int below = 0, loops = 0;
+	size_t len = 0;
+	int below = 0;
 
+	*worst = INFINITY;
+	*worst_name = "-";
 	for (int k = 0; k < LK_COUNT; k++) {
-		double r = results.control_vs_empty[k][1];
+		double r = ratio[k][1];
 
-		if (k == LK_EXEC || isnan(r)) {
+		if (k == LK_EXEC) {
 			continue;
 		}
-		loops++;
-		below += r < TARGET_INERT_RATIO;
-		if (r < worst) {
-			worst = r;
-			worst_name = loop_kinds[k].desc;
+		if (isnan(r) || r < TARGET_INERT_RATIO) {
+			below++;
+			len += (size_t)snprintf(misses + len, len < room ? room - len : 0, "%s%s %.3f", len ? "; " : "",
+			                        loop_kinds[k].desc, r);
+		}
+		if (r < *worst) {
+			*worst = r;
+			*worst_name = loop_kinds[k].desc;
 		}
 	}
-	out("  - the control (3e), a copy of the empty preload in the same rounds: worst %.3f (%s); below %.2f "
-	    "in %d of %d loops\n",
-	    worst, worst_name, TARGET_INERT_RATIO, below, loops);
+	return below;
 }
 
 /* Issue #11: reap.so against the empty preload, in the same run. */
 static void issue11_targets(void)
 {
-	double worst = INFINITY;
-	const char *worst_name = "-";
+	double worst;
+	const char *worst_name;
 	char misses[1024] = "";
-	size_t len = 0;
 
 	out("\n### Targets of issue #11 (this run; ratios reap.so / empty .so)\n\n");
 	for (int k = 0; k < LK_COUNT; k++) {
@@ -83,24 +84,19 @@ static void issue11_targets(void)
 			    results.floor_vs_empty[k]);
 		}
 	}
-	for (int k = 0; k < LK_COUNT; k++) {
-		double r = results.loop_vs_empty[k][1];
-
-		if (k == LK_EXEC) {
-			continue;
-		}
-		if (isnan(r) || r < TARGET_INERT_RATIO) {
-			len += (size_t)snprintf(misses + len, len < sizeof misses ? sizeof misses - len : 0, "%s%s %.3f",
-			                        len ? "; " : "", loop_kinds[k].desc, r);
-		}
-		if (r < worst) {
-			worst = r;
-			worst_name = loop_kinds[k].desc;
-		}
-	}
+	inert_below(results.loop_vs_empty, &worst, &worst_name, misses, sizeof misses);
 	out("- inert, every loop >= %.2f: worst %.3f (%s): %s%s%s\n", TARGET_INERT_RATIO, worst, worst_name,
 	    verdict(!misses[0]), misses[0] ? "; misses: " : "", misses);
-	control_line();
+	/* The control of 3e beside it: how often a copy of the empty preload, which costs nothing,
+	 * misses the same target in the same rounds. */
+	{
+		char control_misses[1024] = "";
+		int below = inert_below(results.control_vs_empty, &worst, &worst_name, control_misses, sizeof control_misses);
+
+		out("  - the control (3e), a copy of the empty preload in the same rounds: worst %.3f (%s); below %.2f "
+		    "in %d of %d loops\n",
+		    worst, worst_name, TARGET_INERT_RATIO, below, LK_COUNT - 1);
+	}
 	if (results.have_execs) {
 		out("- an exec'd inert program within %.0f us of the empty preload: %+.2f us exec by exec (3d; its "
 		    "control, a copy of the empty preload: %+.2f us; the exec loop of 3: %+.2f us): %s\n",

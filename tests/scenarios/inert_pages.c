@@ -1,9 +1,9 @@
 /* inert_pages: how many pages of one shared object (argv[1]) this process has mapped, counted by
- * the kernel (/proc/self/smaps), executable and other, in pages, and in how many mappings. Run as a plain process with the
- * shim preloaded (inert): with nothing of the shim's called, what every program of the container
- * pays for the shim's start alone; with "calls", after what nearly every program does as it starts
- * (sigaction, signal) and a shell does (waitpid). Reads with open and read, which the shim does
- * not wrap. */
+ * the kernel (/proc/self/smaps), executable and other, in pages, and in how many mappings. Run as
+ * a plain process with the shim preloaded (inert): with nothing of the shim's called, what every
+ * program of the container pays for the shim's start alone; with "calls", after what nearly every
+ * program does as it starts (sigaction, signal) and a shell does (waitpid). Reads with open and
+ * read, which the shim does not wrap. */
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
